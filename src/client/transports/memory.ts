@@ -1,0 +1,150 @@
+// In-memory duplex transport: connects a client to a broker in the same process without a socket. The
+// client end is a Transport; the server end is a plain Node.js Duplex, so a broker accepts it exactly
+// like a net.Socket. Bytes cross asynchronously (never re-entrantly inside write()).
+import { Duplex } from 'node:stream';
+import { TransportError } from '../errors';
+import { BaseTransport, type Endpoint, type OpenOptions, type Transport } from './transport';
+
+const HIGH_WATER_BYTES = 1024 * 1024;
+
+/** The server end of an in-memory connection: a Duplex stream a broker reads from and writes to. */
+export class MemoryServerSocket extends Duplex {
+  /** Mirrors net.Socket for brokers that log the peer address. */
+  readonly remoteAddress = 'memory';
+  private client: MemoryClientTransport | undefined;
+
+  constructor() {
+    super({ allowHalfOpen: false });
+  }
+
+  attach(client: MemoryClientTransport): void {
+    this.client = client;
+  }
+
+  override _read(): void {
+    this.client?.serverWantsMore();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
+    // The client end receives on a later turn of the event loop, never inside the broker's write().
+    setImmediate(() => {
+      this.client?.receive(chunk);
+      callback();
+    });
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    setImmediate(() => {
+      this.client?.peerClosed();
+      callback();
+    });
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    setImmediate(() => this.client?.peerClosed());
+    callback(error);
+  }
+
+  /** No-ops so code written for net.Socket (setNoDelay, setKeepAlive, setTimeout) works unchanged. */
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  setTimeout(): this {
+    return this;
+  }
+}
+
+export class MemoryClientTransport extends BaseTransport {
+  readonly description: string;
+  private waitingForDrain = false;
+
+  constructor(
+    private readonly server: MemoryServerSocket,
+    private readonly name: string,
+  ) {
+    super();
+    this.description = `memory ${name}`;
+    server.attach(this);
+  }
+
+  get bufferedBytes(): number {
+    return this.server.readableLength;
+  }
+
+  write(bytes: Uint8Array): boolean {
+    if (this.closed || this.server.destroyed) return false;
+    this.server.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    const ok = this.server.readableLength < HIGH_WATER_BYTES;
+    if (!ok) this.waitingForDrain = true;
+    return ok;
+  }
+
+  async end(): Promise<void> {
+    if (this.closed) return;
+    this.server.push(null);
+    this.server.destroy();
+    this.emitClose();
+  }
+
+  destroy(error?: TransportError): void {
+    if (this.closed) return;
+    this.server.destroy();
+    this.emitClose(error);
+  }
+
+  /** @internal called by the server end */
+  receive(chunk: Buffer): void {
+    if (!this.closed) this.pushData(chunk);
+  }
+
+  /** @internal */
+  serverWantsMore(): void {
+    if (this.waitingForDrain) {
+      this.waitingForDrain = false;
+      this.emit('drain');
+    }
+  }
+
+  /** @internal */
+  peerClosed(): void {
+    this.emitClose(new TransportError(`connection closed by in-process broker ${this.name}`, 'reset'));
+  }
+}
+
+/** A connected pair: `client` for the connection driver, `server` for a broker (or a scripted test peer). */
+export function createMemoryPair(name = 'pair'): { client: MemoryClientTransport; server: MemoryServerSocket } {
+  const server = new MemoryServerSocket();
+  const client = new MemoryClientTransport(server, name);
+  return { client, server };
+}
+
+type Acceptor = (socket: MemoryServerSocket) => void;
+const memoryListeners = new Map<string, Acceptor>();
+
+/**
+ * Registers an in-process listener reachable as `memory://<name>`. The embedded broker calls this so
+ * config nodes in the same Node-RED runtime can reach it without loopback TCP.
+ */
+export function listenMemory(name: string, accept: Acceptor): { close(): void } {
+  if (memoryListeners.has(name)) throw new Error(`in-memory listener "${name}" already exists`);
+  memoryListeners.set(name, accept);
+  return {
+    close: () => {
+      if (memoryListeners.get(name) === accept) memoryListeners.delete(name);
+    },
+  };
+}
+
+export async function openMemory(endpoint: Endpoint, opts: OpenOptions): Promise<Transport> {
+  if (opts.signal?.aborted) throw new TransportError(`connection to memory://${endpoint.host} aborted`, 'closed');
+  const accept = memoryListeners.get(endpoint.host);
+  if (!accept) {
+    throw new TransportError(`no in-process broker listening as memory://${endpoint.host}`, 'refused');
+  }
+  const { client, server } = createMemoryPair(endpoint.host);
+  accept(server);
+  return client;
+}
