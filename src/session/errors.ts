@@ -1,0 +1,64 @@
+// Typed failures of session commands. Each carries the MQTT 5 reason code that describes it (also used
+// for logs on 3.1.1) and, where one applies, the normative statement it enforces. The driver hands them
+// to whoever issued the command (a Node-RED `done(err)`), so the messages are written for users.
+import { MqttError } from '../codec/errors';
+import { reasonCodeName, type ReasonCodePacket } from '../codec/reason-codes';
+import type { AckProperties } from '../codec/types';
+
+export { PacketTooLargeError } from '../codec/errors';
+
+/** The offline/backlog queue is at its message or byte limit; the publish was not accepted. */
+export class QueueFullError extends MqttError {
+  constructor(readonly limit: 'messages' | 'bytes', readonly max: number) {
+    super(`publish not queued: the queue is full (${max} ${limit})`, 0x97);
+  }
+}
+
+/** The peer answered with a reason code >= 0x80 (MQTT 5). The command is finished, never retried [MQTT-4.4.0-2]. */
+export class CommandRefusedError extends MqttError {
+  readonly reasonString: string | undefined;
+
+  constructor(what: 'publish' | 'subscribe' | 'unsubscribe', reasonCode: number, packet: ReasonCodePacket,
+    properties: AckProperties | undefined) {
+    const name = reasonCodeName(reasonCode, packet, 5);
+    const hex = `0x${reasonCode.toString(16).padStart(2, '0')}`;
+    const detail = properties?.reasonString ? `: ${properties.reasonString}` : '';
+    super(`${what} refused: ${name} (${hex})${detail}`, reasonCode);
+    this.reasonString = properties?.reasonString;
+  }
+}
+
+/** A queued message's Message Expiry Interval ran out before it could be sent. */
+export class MessageExpiredError extends MqttError {
+  constructor(topic: string) {
+    super(`publish to "${topic}" dropped: its message expiry interval elapsed while queued`, 0x80, 'MQTT-3.3.2-5');
+  }
+}
+
+/** The server's CONNACK said it does not support this QoS [MQTT-3.2.2-11]. */
+export class QosNotSupportedError extends MqttError {
+  constructor(qos: number, maximum: number) {
+    super(`publish at QoS ${qos} refused locally: the server's Maximum QoS is ${maximum}`, 0x9b, 'MQTT-3.2.2-11');
+  }
+}
+
+/** The server's CONNACK said Retain Available = 0 [MQTT-3.2.2-14]. */
+export class RetainNotSupportedError extends MqttError {
+  constructor() {
+    super('retained publish refused locally: the server does not support retained messages', 0x9a, 'MQTT-3.2.2-14');
+  }
+}
+
+/** The session was shut down before the command finished. */
+export class SessionClosedError extends MqttError {
+  constructor(what: string) {
+    super(`${what} not completed: the session was closed`, 0x80);
+  }
+}
+
+/** A command the session cannot carry out in its current state (e.g. an invalid DISCONNECT option). */
+export class InvalidCommandError extends MqttError {
+  constructor(message: string, statement?: string) {
+    super(message, 0x82, statement);
+  }
+}
