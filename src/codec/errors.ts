@@ -35,3 +35,26 @@ export class PacketTooLargeError extends MqttError {
     super(message, 0x95, statement);
   }
 }
+
+/**
+ * 0x84: CONNECT names a protocol (name + level) this codec does not speak [MQTT-3.1.2-1], [MQTT-3.1.2-2].
+ * A broker answers it before closing: `encode({ type: 'connack', sessionPresent: false,
+ * reasonCode: err.replyCode }, err.replyVersion)`, i.e. CONNACK 0x84 to a client that asked for level 5 or
+ * above, and CONNACK return code 1 (unacceptable protocol version) to anything older.
+ */
+export class UnsupportedProtocolVersionError extends MqttError {
+  readonly protocolName: string;
+  readonly protocolLevel: number;
+  /** Version in which to encode the refusing CONNACK. */
+  readonly replyVersion: 4 | 5;
+  /** Reason code (v5) or return code (3.1.1) for the refusing CONNACK. */
+  readonly replyCode: number;
+
+  constructor(protocolName: string, protocolLevel: number, statement: string) {
+    super(`unsupported protocol "${protocolName}" level ${protocolLevel}`, 0x84, statement);
+    this.protocolName = protocolName;
+    this.protocolLevel = protocolLevel;
+    this.replyVersion = protocolLevel >= 5 ? 5 : 4;
+    this.replyCode = protocolLevel >= 5 ? 0x84 : 1;
+  }
+}

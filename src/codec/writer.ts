@@ -1,0 +1,85 @@
+// Writes one packet into one buffer whose size was computed beforehand (encode = size, allocate, write).
+import type { FastBuffer } from './utf8';
+import { varintSize, writeVarint } from './varint';
+
+export class Writer {
+  readonly buf: Buffer;
+  pos: number;
+
+  /** Allocates the whole packet and writes its fixed header. */
+  constructor(firstByte: number, remainingLength: number) {
+    const buf = Buffer.allocUnsafe(1 + varintSize(remainingLength) + remainingLength);
+    buf[0] = firstByte;
+    this.buf = buf;
+    this.pos = writeVarint(buf, 1, remainingLength);
+  }
+
+  u8(n: number): void {
+    this.buf[this.pos++] = n;
+  }
+
+  u16(n: number): void {
+    const p = this.pos;
+    this.buf[p] = n >>> 8;
+    this.buf[p + 1] = n & 0xff;
+    this.pos = p + 2;
+  }
+
+  u32(n: number): void {
+    const p = this.pos;
+    const b = this.buf;
+    b[p] = n >>> 24;
+    b[p + 1] = (n >>> 16) & 0xff;
+    b[p + 2] = (n >>> 8) & 0xff;
+    b[p + 3] = n & 0xff;
+    this.pos = p + 4;
+  }
+
+  varint(n: number): void {
+    this.pos = writeVarint(this.buf, this.pos, n);
+  }
+
+  /** Two byte length, then the UTF-8 bytes. s was validated and measured by utf8Length() already. */
+  utf8(s: string): void {
+    const p = this.pos;
+    const n = writeString(this.buf, s, p + 2);
+    this.buf[p] = n >>> 8;
+    this.buf[p + 1] = n & 0xff;
+    this.pos = p + 2 + n;
+  }
+
+  /** Two byte length, then the bytes. */
+  binary(b: Uint8Array): void {
+    this.u16(b.length);
+    this.bytes(b);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** Returns the packet, checking the size computation and the writes agreed (a codec bug otherwise). */
+  done(): Buffer {
+    if (this.pos !== this.buf.length) throw new Error(`codec bug: wrote ${this.pos} of ${this.buf.length} bytes`);
+    return this.buf;
+  }
+}
+
+/**
+ * Writes s at buf[pos] and returns the byte count. Short strings are copied by a JS loop when they turn
+ * out to be ASCII: cheaper than crossing into C++ for a typical 10-30 byte topic.
+ */
+export function writeString(buf: Buffer, s: string, pos: number): number {
+  const len = s.length;
+  if (len < 48) {
+    let i = 0;
+    for (; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[pos + i] = c;
+    }
+    if (i === len) return len;
+  }
+  return (buf as FastBuffer).utf8Write(s, pos);
+}
