@@ -66,16 +66,6 @@ export class ConnectionRefusedError extends MqttError {
   }
 }
 
-/** A publish could not be accepted because the offline queue is full. */
-export class QueueFullError extends Error {
-  readonly limit: string;
-  constructor(limit: string) {
-    super(`offline queue full (${limit}): message not accepted`);
-    this.name = 'QueueFullError';
-    this.limit = limit;
-  }
-}
-
 /** The operation cannot complete because the client or lease was closed first. */
 export class ClientClosedError extends Error {
   constructor(what = 'client closed') {
