@@ -54,7 +54,9 @@ export class UnsupportedProtocolVersionError extends MqttError {
     super(`unsupported protocol "${protocolName}" level ${protocolLevel}`, 0x84, statement);
     this.protocolName = protocolName;
     this.protocolLevel = protocolLevel;
-    this.replyVersion = protocolLevel >= 5 ? 5 : 4;
-    this.replyCode = protocolLevel >= 5 ? 0x84 : 1;
+    // Bit 7 of the level is the bridge flag some brokers use (0x83, 0x84): the version is in bits 6-0.
+    const base = protocolLevel & 0x7f;
+    this.replyVersion = base >= 5 ? 5 : 4;
+    this.replyCode = base >= 5 ? 0x84 : 1;
   }
 }

@@ -36,7 +36,7 @@ export class Reader {
   }
 
   private short(what: string): MalformedPacketError {
-    return new MalformedPacketError(`packet ends inside ${what} (Remaining Length too short)`);
+    return new MalformedPacketError(`${what} runs past the end of the packet or of its property block`);
   }
 
   u8(what = 'a byte'): number {
