@@ -73,3 +73,40 @@ export class ClientClosedError extends Error {
     this.name = 'ClientClosedError';
   }
 }
+
+/** A SUBSCRIBE was refused for this filter: SUBACK 0x80 (3.1.1) or a v5 reason code >= 0x80. */
+export class SubscribeError extends MqttError {
+  readonly filter: string;
+  readonly reasonString: string | undefined;
+
+  constructor(filter: string, reasonCode: number, reasonName: string, reasonString?: string) {
+    const hex = `0x${reasonCode.toString(16).padStart(2, '0')}`;
+    super(`subscribe to "${filter}" refused: ${reasonName} (${hex})${reasonString ? `: ${reasonString}` : ''}`, reasonCode);
+    this.name = 'SubscribeError';
+    this.filter = filter;
+    this.reasonString = reasonString;
+  }
+}
+
+/** msg.action "connect" while connected, without `force` (Node-RED core: invalid-action-alreadyconnected). */
+export class AlreadyConnectedError extends Error {
+  constructor() {
+    super('already connected: set msg.broker.force = true to reconnect with new options');
+    this.name = 'AlreadyConnectedError';
+  }
+}
+
+/** The server sent DISCONNECT (v5) with a reason code; also used for status. */
+export class ServerDisconnectError extends MqttError {
+  readonly reasonString: string | undefined;
+  readonly serverReference: string | undefined;
+
+  constructor(reasonCode: number, reasonName: string, extra: { reasonString?: string; serverReference?: string } = {}) {
+    const hex = `0x${reasonCode.toString(16).padStart(2, '0')}`;
+    const moved = extra.serverReference ? ` (server reference: ${extra.serverReference})` : '';
+    super(`disconnected by the server: ${reasonName} (${hex})${extra.reasonString ? `: ${extra.reasonString}` : ''}${moved}`, reasonCode);
+    this.name = 'ServerDisconnectError';
+    this.reasonString = extra.reasonString;
+    this.serverReference = extra.serverReference;
+  }
+}

@@ -95,6 +95,11 @@ export class SubscriptionTable<L> {
     return this.subs.size;
   }
 
+  /** True when SUBSCRIBEs carry Subscription Identifiers (one subscription per SUBSCRIBE then). */
+  get identifiersInUse(): boolean {
+    return this.useIdentifiers;
+  }
+
   /**
    * From CONNACK: use Subscription Identifiers (v5 and the server supports them). Turning them off forgets
    * assigned identifiers; they are assigned again on the next SUBSCRIBE.
