@@ -107,12 +107,14 @@ function readValue(r: Reader, def: PropertyDef): unknown {
   }
 }
 
-function badValue(def: PropertyDef, value: unknown): ProtocolError {
-  return new ProtocolError(`${def.key} may not be ${String(value)}`, def.statement);
+function badValue(def: PropertyDef, value: unknown, statement?: string): ProtocolError {
+  return new ProtocolError(`${def.key} may not be ${String(value)}`, statement);
 }
 
+/** The statements in the table are about the minimum (Topic Alias 0) or about wildcards. */
 function checkRange(def: PropertyDef, n: number): number {
-  if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) throw badValue(def, n);
+  if (def.min !== undefined && n < def.min) throw badValue(def, n, def.statement);
+  if (def.max !== undefined && n > def.max) throw badValue(def, n);
   return n;
 }
 

@@ -27,7 +27,7 @@ export interface PropertyDef {
   readonly max?: number;
   /** The value is a Topic Name: no wildcard characters [MQTT-3.3.2-14]. */
   readonly topicName?: boolean;
-  /** Normative statement a bad value breaks, when the spec numbers one. */
+  /** Normative statement broken by a value below `min` or by a wildcard in a `topicName`. */
   readonly statement?: string;
 }
 
