@@ -36,7 +36,7 @@ export interface Delivery<T extends RouteTarget> {
   /** Subscription identifiers of every subscription this copy answers, or undefined. */
   subscriptionIds: number[] | undefined;
   /** Set when the copy was chosen through a shared subscription group. */
-  group: string | undefined;
+  shared: SharedGroup<T> | undefined;
 }
 
 interface Member<T> {
@@ -52,13 +52,12 @@ export class SharedGroup<T extends RouteTarget> {
   constructor(readonly group: string, readonly topicFilter: string) {}
 
   /** Next member in round-robin order, preferring online ones; undefined when the group is empty. */
-  pick(exclude?: T): Member<T> | undefined {
+  pick(): Member<T> | undefined {
     const n = this.members.length;
     let fallback: Member<T> | undefined;
     for (let i = 0; i < n; i++) {
       const index = (this.cursor + i) % n;
       const member = this.members[index]!;
-      if (member.target === exclude) continue;
       if (member.target.online) {
         this.cursor = (index + 1) % n;
         return member;
@@ -67,6 +66,20 @@ export class SharedGroup<T extends RouteTarget> {
     }
     if (fallback) this.cursor = (this.members.indexOf(fallback) + 1) % n;
     return fallback;
+  }
+
+  /** Next online member other than `exclude` (for redistributing a leaving member's messages). */
+  pickOnline(exclude: T): Member<T> | undefined {
+    const n = this.members.length;
+    for (let i = 0; i < n; i++) {
+      const index = (this.cursor + i) % n;
+      const member = this.members[index]!;
+      if (member.target !== exclude && member.target.online) {
+        this.cursor = (index + 1) % n;
+        return member;
+      }
+    }
+    return undefined;
   }
 }
 
@@ -145,7 +158,7 @@ export class Router<T extends RouteTarget> {
       const value = entries[i]!.value;
       if (value.kind === 'shared') {
         const member = value.group.pick();
-        if (member) out.push(deliveryOf(member.target, member.record, value.group.group));
+        if (member) out.push(deliveryOf(member.target, member.record, value.group));
         continue;
       }
       const { target, record } = value;
@@ -168,9 +181,9 @@ export class Router<T extends RouteTarget> {
   }
 }
 
-function deliveryOf<T extends RouteTarget>(target: T, record: SubscriptionRecord, group: string | undefined): Delivery<T> {
+function deliveryOf<T extends RouteTarget>(target: T, record: SubscriptionRecord, shared: SharedGroup<T> | undefined): Delivery<T> {
   return {
-    target, qos: record.qos, retainAsPublished: record.retainAsPublished, group,
+    target, qos: record.qos, retainAsPublished: record.retainAsPublished, shared,
     subscriptionIds: record.subscriptionId === undefined ? undefined : [record.subscriptionId],
   };
 }

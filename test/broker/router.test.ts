@@ -79,7 +79,7 @@ describe('broker/router', () => {
       const picked = Array.from({ length: 6 }, () => {
         const ds = router.route('x/1', null);
         assert.equal(ds.length, 1);
-        assert.equal(ds[0]!.group, 'g');
+        assert.equal(ds[0]!.shared?.group, 'g');
         return ds[0]!.target.clientId;
       });
       assert.deepEqual(picked, ['a', 'b', 'c', 'a', 'b', 'c']);
@@ -92,8 +92,11 @@ describe('broker/router', () => {
       router.add(b, sub('$share/g/x', 1));
       a.online = false;
       assert.deepEqual([1, 2, 3].map(() => router.route('x', null)[0]!.target.clientId), ['b', 'b', 'b']);
+      assert.equal(router.sharedGroup('g', 'x')!.pickOnline(b), undefined);
       b.online = false;
       assert.equal(router.route('x', null).length, 1);
+      a.online = true;
+      assert.equal(router.sharedGroup('g', 'x')!.pickOnline(b)!.target, a);
     });
 
     it('gives separate copies to different groups and to a non-shared subscription of the same client', () => {
