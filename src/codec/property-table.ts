@@ -75,8 +75,7 @@ export const PROPERTIES = [
 ] as const satisfies readonly PropertyDef[];
 
 /** Property keys the table allows in context C (used to check types.ts against the table). */
-export type PropertyKeysIn<C extends PropertyContext> = {
-  [I in keyof typeof PROPERTIES]: (typeof PROPERTIES)[I] extends { in: readonly (infer E)[]; key: infer K }
-    ? C extends E ? K : never
-    : never;
-}[number];
+export type PropertyKeysIn<C extends PropertyContext> = KeysIn<C, (typeof PROPERTIES)[number]>;
+
+// D is a naked type parameter so that the condition distributes over the rows one by one.
+type KeysIn<C, D> = D extends { in: readonly (infer E)[]; key: infer K } ? (C extends E ? K : never) : never;
