@@ -1,4 +1,227 @@
-// `npm start`: builds the package and runs Node-RED with it. Filled in by the nodes issue; until then it
-// says what is coming.
-console.log('node-red-contrib-mqtt-kit: the Node-RED nodes are not built yet (codec and engine first).');
-console.log('Run `npm test` to run the test suites, `npm run bench` for the benchmarks.');
+// `npm start`: builds the package, then runs Node-RED (the devDependency) with a user directory inside the
+// repository (.node-red/, git-ignored) in which this package is linked as a module, and a demo flow that
+// publishes a counter and subscribes to it. Prints the editor URL.
+//
+// The demo needs a broker. It uses the embedded broker node when the package has one; otherwise a
+// Mosquitto already listening on 127.0.0.1:1883, or one started here on a free port when the `mosquitto`
+// binary is installed. It says which.
+//
+//   npm start                    # PORT=1880 HOST=127.0.0.1 by default
+//   PORT=1999 npm start
+//   MQTT_KIT_DEMO=reset npm start   # rewrite the demo flow (otherwise an edited flows.json is kept)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildAll } from './build.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const userDir = join(root, '.node-red');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const host = process.env.HOST || '127.0.0.1';
+
+function portOpen(port, address = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const s = createConnection({ port, host: address });
+    const done = (open) => {
+      s.destroy();
+      resolve(open);
+    };
+    s.setTimeout(500, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+function freePort(preferred) {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', () => (preferred ? freePort(0).then(resolve, reject) : reject(new Error('no free port'))));
+    s.listen(preferred, host, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The package appears in <userDir>/node_modules as a link to the repository: rebuilds need no reinstall. */
+function linkPackage() {
+  mkdirSync(join(userDir, 'node_modules'), { recursive: true });
+  const link = join(userDir, 'node_modules', pkg.name);
+  if (existsSync(link) || isLink(link)) rmSync(link, { recursive: true, force: true });
+  symlinkSync(root, link, 'dir');
+  const manifest = join(userDir, 'package.json');
+  if (!existsSync(manifest)) {
+    writeFileSync(manifest, JSON.stringify({ name: 'mqtt-kit-demo', private: true, dependencies: { [pkg.name]: `file:${root}` } }, null, 2) + '\n');
+  }
+}
+
+function isLink(p) {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function writeSettings(port) {
+  const settings = `// Written by scripts/start.mjs on every start.
+module.exports = {
+  uiPort: ${port},
+  uiHost: ${JSON.stringify(host)},
+  flowFile: 'flows.json',
+  credentialSecret: 'mqtt-kit-demo',
+  logging: { console: { level: 'info', metrics: false, audit: false } },
+  editorTheme: { tours: false, projects: { enabled: false } },
+};
+`;
+  writeFileSync(join(userDir, 'settings.js'), settings);
+}
+
+/**
+ * The demo: a counter published every 2 s at QoS 1 (the Complete node shows each PUBACK), a subscription
+ * that shows every message with its msg.mqtt metadata, and a Catch node for anything that fails.
+ */
+function demoFlow(broker) {
+  const z = 'mqttkit.demo.tab';
+  const cfg = 'mqttkit.demo.broker';
+  const nodes = [
+    { id: z, type: 'tab', label: 'mqtt kit demo', disabled: false, info: '' },
+    {
+      id: 'mqttkit.demo.about', type: 'comment', z, name: 'mqtt kit demo: read me', x: 170, y: 40, wires: [],
+      info: [
+        'A counter is published to `demo/counter` every 2 seconds with QoS 1 by **mqtt kit out**.',
+        'The Complete node fires when the broker has acknowledged each message (PUBACK).',
+        '**mqtt kit in** subscribes to `demo/#`; the debug sidebar shows each message with `msg.mqtt`',
+        '(dup, messageId, the matching subscription, the broker config id).',
+        '',
+        `Broker: ${broker.note}.`,
+        '',
+        'Stop the broker to see the status say why the link is down, the reconnect countdown and the',
+        'messages waiting in the offline queue; they are sent when the broker is back.',
+      ].join('\n'),
+    },
+    {
+      id: cfg, type: 'mqtt-broker-config', name: 'demo broker', broker: '127.0.0.1', port: broker.port, usetls: false,
+      protocolVersion: 5, clientid: '', keepalive: 60, connectTimeout: 30, cleansession: true, sessionExpiry: 0,
+      autoUnsubscribe: true, autoConnect: true, birthTopic: 'demo/status', birthQos: '1', birthRetain: 'true',
+      birthPayload: 'online', birthMsg: {}, closeTopic: 'demo/status', closeQos: '1', closeRetain: 'true',
+      closePayload: 'offline', closeMsg: {}, willTopic: 'demo/status', willQos: '1', willRetain: 'true',
+      willPayload: 'lost', willMsg: {}, store: 'memory', queueMaxMessages: 10000, queueMaxMB: 64, qos0Offline: 'queue',
+      reconnectMin: 1, reconnectMax: 30, reconnectFactor: 2, userProps: '', receiveMaximum: '', maximumPacketSize: '',
+      topicAliasMaximum: 0, requestProblemInformation: true, requestResponseInformation: true,
+    },
+    {
+      id: 'mqttkit.demo.tick', type: 'inject', z, name: 'every 2 s', props: [{ p: 'payload' }], repeat: '2',
+      crontab: '', once: true, onceDelay: '1', topic: '', payload: '', payloadType: 'date', x: 140, y: 120,
+      wires: [['mqttkit.demo.count']],
+    },
+    {
+      id: 'mqttkit.demo.count', type: 'function', z, name: 'count', outputs: 1, x: 310, y: 120,
+      func: "const n = (context.get('n') || 0) + 1;\ncontext.set('n', n);\nmsg.topic = 'demo/counter';\nmsg.payload = { n, at: new Date(msg.payload).toISOString() };\nreturn msg;",
+      initialize: '', finalize: '', libs: [], noerr: 0, wires: [['mqttkit.demo.out']],
+    },
+    {
+      id: 'mqttkit.demo.out', type: 'mqtt-out', z, name: '', topic: '', qos: '1', retain: '', respTopic: '',
+      correl: '', contentType: 'application/json', expiry: '', userProps: '', broker: cfg, x: 490, y: 120, wires: [],
+    },
+    {
+      id: 'mqttkit.demo.complete', type: 'complete', z, name: 'acknowledged', scope: ['mqttkit.demo.out'],
+      uncaught: false, x: 150, y: 180, wires: [['mqttkit.demo.acked']],
+    },
+    {
+      id: 'mqttkit.demo.acked', type: 'debug', z, name: 'last PUBACK', active: false, tosidebar: false,
+      console: false, tostatus: true, complete: 'payload.n', targetType: 'msg', statusVal: 'payload.n',
+      statusType: 'auto', x: 340, y: 180, wires: [],
+    },
+    {
+      id: 'mqttkit.demo.in', type: 'mqtt-in', z, name: '', topic: 'demo/#', qos: '2', datatype: 'auto-detect',
+      broker: cfg, nl: false, rap: true, rh: 0, inputs: 0, x: 140, y: 260, wires: [['mqttkit.demo.show']],
+    },
+    {
+      id: 'mqttkit.demo.show', type: 'debug', z, name: 'received', active: true, tosidebar: true, console: false,
+      tostatus: false, complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto', x: 330, y: 260, wires: [],
+    },
+    { id: 'mqttkit.demo.catch', type: 'catch', z, name: 'errors', scope: null, uncaught: false, x: 130, y: 320, wires: [['mqttkit.demo.err']] },
+    {
+      id: 'mqttkit.demo.err', type: 'debug', z, name: 'error', active: true, tosidebar: true, console: false,
+      tostatus: false, complete: 'error', targetType: 'msg', statusVal: '', statusType: 'auto', x: 310, y: 320, wires: [],
+    },
+  ];
+  if (broker.kind === 'embedded') {
+    nodes.push({ id: 'mqttkit.demo.embedded', type: 'mqtt-embedded-broker', z, name: 'demo broker', port: broker.port, x: 520, y: 40, wires: [] });
+  }
+  return nodes;
+}
+
+/** Which broker the demo flow uses: the embedded broker node, a running Mosquitto, or one we start. */
+async function chooseBroker() {
+  const types = (await import('node:fs')).readdirSync(join(root, 'src', 'nodes'));
+  if (types.includes('mqtt-embedded-broker')) {
+    const port = await freePort(1883);
+    return { kind: 'embedded', port, note: `the demo runs its own broker (mqtt-embedded-broker node) on port ${port}` };
+  }
+  if (await portOpen(1883)) return { kind: 'external', port: 1883, note: 'the demo uses the MQTT broker already listening on 127.0.0.1:1883' };
+  const which = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
+  if (which.status === 0) {
+    const port = await freePort(0);
+    const child = spawn(which.stdout.trim(), ['-p', String(port)], { stdio: 'ignore' });
+    process.on('exit', () => child.kill());
+    return { kind: 'mosquitto', port, child, note: `the demo uses a Mosquitto started for it on 127.0.0.1:${port}` };
+  }
+  return {
+    kind: 'none', port: 1883,
+    note: 'no MQTT broker found: start one on 127.0.0.1:1883 (e.g. `apt-get install mosquitto`) and the demo connects by itself',
+  };
+}
+
+function writeFlow(broker) {
+  const file = join(userDir, 'flows.json');
+  const reset = process.env.MQTT_KIT_DEMO === 'reset';
+  const marker = join(userDir, '.demo-broker');
+  const previous = existsSync(marker) ? readFileSync(marker, 'utf8') : '';
+  const key = `${broker.kind}:${broker.port}`;
+  // Keep a flow the user edited, unless the broker it points at changed (e.g. a new Mosquitto port).
+  if (existsSync(file) && !reset && previous === key) return false;
+  writeFileSync(file, JSON.stringify(demoFlow(broker), null, 2) + '\n');
+  writeFileSync(marker, key);
+  return true;
+}
+
+async function main() {
+  const types = await buildAll();
+  console.log(`built nodes/mqtt-kit.js for: ${types.join(', ')}`);
+  mkdirSync(userDir, { recursive: true });
+  linkPackage();
+  const port = await freePort(Number(process.env.PORT || 1880));
+  writeSettings(port);
+  const broker = await chooseBroker();
+  const wrote = writeFlow(broker);
+  const redJs = join(root, 'node_modules', 'node-red', 'red.js');
+  if (!existsSync(redJs)) throw new Error('node-red is not installed: run `npm install` first');
+  const child = spawn(process.execPath, [redJs, '--userDir', userDir, '--settings', join(userDir, 'settings.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let announced = false;
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    if (!announced && /Server now running at/.test(String(chunk))) {
+      announced = true;
+      const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/`;
+      console.log(`\n  mqtt kit: Node-RED editor at ${url}`);
+      console.log(`  mqtt kit: ${broker.note}`);
+      console.log(`  mqtt kit: ${wrote ? 'demo flow written to' : 'kept your flow in'} .node-red/flows.json (MQTT_KIT_DEMO=reset npm start rewrites it)\n`);
+    }
+  });
+  const stop = (signal) => child.kill(signal);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  child.on('exit', (code) => {
+    broker.child?.kill();
+    process.exit(code ?? 0);
+  });
+}
+
+main().catch((err) => {
+  console.error(`npm start failed: ${err.message}`);
+  process.exit(1);
+});
