@@ -53,7 +53,8 @@ export class PreparedPublish {
       return (this.retained ??= this.withFirstByte(0x31));
     }
     if (d.qos !== 1 && d.qos !== 2) throw new MalformedPacketError(`PUBLISH with QoS ${String(d.qos)}`, 'MQTT-3.3.1-4');
-    checkPacketId(d.packetId, this.version, 'QoS > 0 PUBLISH', ['MQTT-2.2.1-3', 'MQTT-2.3.1-1']);
+    // The broker fans out: the server's rule for Packet Identifiers applies.
+    checkPacketId(d.packetId, this.version, 'QoS > 0 PUBLISH', ['MQTT-2.2.1-4', 'MQTT-2.3.1-1']);
     const rl = this.rl + 2;
     checkRemainingLength(rl);
     const out = Buffer.allocUnsafe(1 + varintSize(rl) + rl);
