@@ -27,7 +27,9 @@ export function startEnhancedAuth(ctx: ConnectContext): StepResult | Promise<Ste
 function onConnectVerdict(ctx: ConnectContext, verdict: AuthStepVerdict): StepResult {
   const { conn } = ctx;
   if (conn.state === 'closed') return 'stop';
-  if (verdict.status === 'fail') return refuseConnect(ctx, verdict.reasonCode ?? 0x87, verdict.reasonString ?? 'authentication failed');
+  if (verdict.status === 'fail') {
+    return refuseConnect(ctx, verdict.reasonCode ?? 0x87, verdict.reasonString ?? 'authentication failed', verdict.reasonString);
+  }
   if (verdict.status === 'success') {
     ctx.connack.authenticationMethod = conn.authMethod;
     if (verdict.data) ctx.connack.authenticationData = verdict.data;
@@ -65,7 +67,7 @@ export function reauthenticate(conn: Connection, packet: AuthPacket): void | Pro
   const next = (v: AuthStepVerdict): void => {
     if (conn.state === 'closed') return;
     if (v.status === 'fail') {
-      conn.disconnect(v.reasonCode ?? 0x87, v.reasonString ?? 're-authentication failed');
+      conn.disconnect(v.reasonCode ?? 0x87, v.reasonString ?? 're-authentication failed', v.reasonString);
       return;
     }
     conn.reauthenticating = v.status === 'continue';

@@ -31,14 +31,14 @@ export interface ConnectContext {
 type ConnectStep = (ctx: ConnectContext) => StepResult | Promise<StepResult>;
 
 /** Refuses the CONNECT with a v5 reason code, mapped to a return code for 3.1/3.1.1. */
-export function refuseConnect(ctx: ConnectContext, reasonCode: number, message: string): 'stop' {
+export function refuseConnect(ctx: ConnectContext, reasonCode: number, message: string, reasonString?: string): 'stop' {
   const { conn } = ctx;
   const version = conn.version;
   if (reasonCode === 0x86 || reasonCode === 0x87 || reasonCode === 0x8c) {
     conn.core.stats.authFailures++;
     conn.core.emit('authFailure', ctx.info, reasonCode);
   }
-  conn.refuse(reasonCode, message, { version, code: version === 5 ? reasonCode : connectReturnCodeFor(reasonCode) });
+  conn.refuse(reasonCode, message, { version, code: version === 5 ? reasonCode : connectReturnCodeFor(reasonCode), reasonString });
   return 'stop';
 }
 
@@ -154,7 +154,8 @@ function judge(ctx: ConnectContext, verdict: boolean | { reasonCode: number; rea
   if (ctx.conn.state === 'closed') return 'stop';
   if (verdict === true) return 'next';
   if (verdict === false) return refuseConnect(ctx, 0x87, 'not authorized');
-  return refuseConnect(ctx, verdict.reasonCode >= 0x80 ? verdict.reasonCode : 0x87, verdict.reasonString ?? 'refused');
+  return refuseConnect(ctx, verdict.reasonCode >= 0x80 ? verdict.reasonCode : 0x87, verdict.reasonString ?? 'refused',
+    verdict.reasonString);
 }
 
 function takeOver(ctx: ConnectContext): StepResult {

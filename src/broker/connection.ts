@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import {
   Framer, MqttError, ProtocolError, UnsupportedProtocolVersionError, decode, decodeConnect, encode, encodedSize,
 } from '../codec';
-import type { DisconnectPacket, Packet, ProtocolVersion } from '../codec/types';
+import type { ConnackPacket, DisconnectPacket, Packet, ProtocolVersion } from '../codec/types';
 import { continueAuth, reauthenticate } from './auth';
 import { runConnect, type ConnectContext } from './connect';
 import type { BrokerCore } from './core';
@@ -193,16 +193,18 @@ export class Connection implements SessionConnection {
    * [MQTT-3.14.2-3] [MQTT-3.14.2-4] [MQTT-3.4.2-2] [MQTT-3.4.2-3] [MQTT-3.15.2-2] [MQTT-3.15.2-3].
    */
   send(packet: Packet): void {
-    if (this.version === 5 && 'properties' in packet && packet.properties) {
-      const type = packet.type;
-      const keepProblems = this.requestProblemInformation || type === 'connack' || type === 'disconnect' || type === 'publish';
-      if (!keepProblems || encodedSize(packet, 5) > this.maxOutgoingPacket) {
-        const { reasonString: _r, userProperties: _u, ...rest } = packet.properties as { reasonString?: string; userProperties?: unknown };
-        packet = { ...packet, properties: rest } as Packet;
-        if (encodedSize(packet, 5) > this.maxOutgoingPacket) return;
-      }
-    }
-    this.writer.send(packet);
+    const fitted = this.fit(packet);
+    if (fitted) this.writer.send(fitted);
+  }
+
+  private fit(packet: Packet): Packet | undefined {
+    if (this.version !== 5 || !('properties' in packet) || !packet.properties) return packet;
+    const type = packet.type;
+    const keepProblems = this.requestProblemInformation || type === 'connack' || type === 'disconnect' || type === 'publish';
+    if (keepProblems && encodedSize(packet, 5) <= this.maxOutgoingPacket) return packet;
+    const { reasonString: _r, userProperties: _u, ...rest } = packet.properties as { reasonString?: string; userProperties?: unknown };
+    const stripped = { ...packet, properties: rest } as Packet;
+    return encodedSize(stripped, 5) <= this.maxOutgoingPacket ? stripped : undefined;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -214,22 +216,25 @@ export class Connection implements SessionConnection {
    * [MQTT-3.14.0-1] (never a Session Expiry Interval [MQTT-3.14.2-2]); nothing follows it
    * [MQTT-3.14.4-1] and the connection is closed [MQTT-3.14.4-2]. 3.1.1 clients are just closed.
    */
-  disconnect(reasonCode: number, message: string): void {
+  disconnect(reasonCode: number, message: string, reasonString?: string): void {
     if (this.state === 'closed') return;
     const wasReady = this.state === 'ready';
     this.teardown({ reasonCode, origin: 'server', message }, 'publish');
     if (wasReady && this.version === 5) {
       const packet: DisconnectPacket = { type: 'disconnect', reasonCode };
+      if (reasonString !== undefined) packet.properties = { reasonString };
       this.endWith(packet);
     } else this.endWith(undefined);
   }
 
   /** Refuses a CONNECT: CONNACK with the code (Session Present 0 [MQTT-3.2.2-6]), then close [MQTT-3.2.2-7]. */
-  refuse(reasonCode: number, message: string, reply: { version: ProtocolVersion; code: number }): void {
+  refuse(reasonCode: number, message: string, reply: { version: ProtocolVersion; code: number; reasonString?: string }): void {
     if (this.state === 'closed') return;
     this.teardown({ reasonCode, origin: 'server', message }, 'discard');
     this.writer.version = reply.version;
-    this.endWith({ type: 'connack', sessionPresent: false, reasonCode: reply.code });
+    const connack: ConnackPacket = { type: 'connack', sessionPresent: false, reasonCode: reply.code };
+    if (reply.reasonString !== undefined && reply.version === 5) connack.properties = { reasonString: reply.reasonString };
+    this.endWith(connack);
   }
 
   /** Maps a thrown error to the close it calls for [MQTT-4.13.1-1] [3.1.1 MQTT-4.8.0-1] [3.1.1 MQTT-4.8.0-2]. */
@@ -265,7 +270,8 @@ export class Connection implements SessionConnection {
   private endWith(packet: Packet | undefined): void {
     let frame: Buffer | undefined;
     try {
-      frame = packet ? encode(packet, this.writer.version) : undefined;
+      const fitted = packet && this.fit(packet);
+      frame = fitted ? encode(fitted, this.writer.version) : undefined;
     } catch {
       frame = undefined; // an unencodable farewell must not keep the socket open
     }

@@ -16,6 +16,8 @@ interface PublishContext {
   message: BrokerMessage | undefined;
   /** Reason code for PUBACK / PUBREC (v5). */
   reasonCode: number;
+  /** Reason String for PUBACK / PUBREC from a hook's refusal (v5). */
+  reasonString: string | undefined;
 }
 
 type StepResult = 'next' | 'stop';
@@ -95,7 +97,8 @@ function authorize(ctx: PublishContext): StepResult | Promise<StepResult> {
 function deny(ctx: PublishContext, verdict: PublishVerdict): StepResult {
   if (verdict === true) return 'next';
   ctx.message = undefined;
-  ctx.reasonCode = verdict === false ? 0x87 : verdict.reasonCode;
+  ctx.reasonCode = verdict === false || verdict.reasonCode < 0x80 ? 0x87 : verdict.reasonCode;
+  if (verdict !== false) ctx.reasonString = verdict.reasonString;
   return 'next';
 }
 
@@ -117,8 +120,9 @@ function acknowledge(ctx: PublishContext): StepResult {
   if (packet.qos === 0) return 'stop';
   const reasonCode = conn.version === 5 ? ctx.reasonCode : 0;
   const packetId = packet.packetId!;
+  const properties = conn.version === 5 && ctx.reasonString !== undefined ? { reasonString: ctx.reasonString } : undefined;
   if (packet.qos === 1) {
-    conn.send({ type: 'puback', packetId, reasonCode });
+    conn.send(properties ? { type: 'puback', packetId, reasonCode, properties } : { type: 'puback', packetId, reasonCode });
     return 'stop';
   }
   if (reasonCode < 0x80) {
@@ -126,7 +130,7 @@ function acknowledge(ctx: PublishContext): StepResult {
     session.awaitingRelease.add(packetId);
     if (session.expiryInterval > 0) conn.core.persistence?.awaitingReleaseChanged(session.clientId, session.awaitingRelease);
   }
-  conn.send({ type: 'pubrec', packetId, reasonCode });
+  conn.send(properties ? { type: 'pubrec', packetId, reasonCode, properties } : { type: 'pubrec', packetId, reasonCode });
   return 'stop';
 }
 
@@ -135,7 +139,9 @@ const publishSteps: readonly PublishStep[] = [
 ];
 
 export function handlePublish(conn: Connection, packet: PublishPacket): void | Promise<void> {
-  const ctx: PublishContext = { conn, packet, topic: packet.topic, message: undefined, reasonCode: 0 };
+  const ctx: PublishContext = {
+    conn, packet, topic: packet.topic, message: undefined, reasonCode: 0, reasonString: undefined,
+  };
   return runSteps(ctx, 0);
 }
 

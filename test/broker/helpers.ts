@@ -29,7 +29,7 @@ class End extends Duplex {
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
-    this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'buffer', cb);
+    this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'binary', cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -71,6 +71,8 @@ export const DEFAULT_WAIT = 2000;
 export class TestClient {
   version: ProtocolVersion;
   readonly received: Packet[] = [];
+  /** Every frame received, raw, in order (for byte-level assertions). */
+  readonly frames: Buffer[] = [];
   private readonly framer = new Framer();
   private waiter: (() => void) | undefined;
   private isClosed = false;
@@ -81,7 +83,10 @@ export class TestClient {
     this.version = version;
     stream.on('data', (chunk: Buffer) => {
       try {
-        for (const frame of this.framer.push(chunk)) this.received.push(decode(frame, this.version));
+        for (const frame of this.framer.push(chunk)) {
+          this.frames.push(Buffer.from(frame));
+          this.received.push(decode(frame, this.version));
+        }
       } catch (err) {
         this.decodeError = err;
       }
