@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isValidReasonCode } from '../../src/codec';
+import { encode, isValidReasonCode } from '../../src/codec';
 import { TestClient, closeBrokers, connected, makeBroker, nextEvent } from './helpers';
 
 /** CONNECT bytes with a chosen protocol name/level/flags (client id "c", keep alive 0). */
@@ -197,8 +197,8 @@ describe('broker: CONNECT and CONNACK', () => {
         const connect = { type: 'connect', protocolVersion: version, clientId: 'evil', clean: true, keepalive: 0 } as const;
         // CONNECT and PUBLISH in one write: the PUBLISH must not be routed.
         evil.stream.write(Buffer.concat([
-          (await import('../../src/codec')).encode(connect, version),
-          (await import('../../src/codec')).encode({ type: 'publish', topic: 't', payload: Buffer.from('x'), qos: 0, retain: false, dup: false }, version),
+          encode(connect, version),
+          encode({ type: 'publish', topic: 't', payload: Buffer.from('x'), qos: 0, retain: false, dup: false }, version),
         ]));
         await evil.expectClose({ allow: ['connack'] });
       }
