@@ -3,7 +3,7 @@
 // to whoever issued the command (a Node-RED `done(err)`), so the messages are written for users.
 import { MqttError } from '../codec/errors';
 import { reasonCodeName, type ReasonCodePacket } from '../codec/reason-codes';
-import type { AckProperties } from '../codec/types';
+import type { AckProperties, ConnackPacket, ProtocolVersion } from '../codec/types';
 
 export { PacketTooLargeError } from '../codec/errors';
 
@@ -60,5 +60,23 @@ export class SessionClosedError extends MqttError {
 export class InvalidCommandError extends MqttError {
   constructor(message: string, statement?: string) {
     super(message, 0x82, statement);
+  }
+}
+
+/** 3.1/3.1.1 CONNACK return codes 1-5 as the MQTT 5 reason codes that mean the same. */
+const RETURN_CODE_REASONS = [0x00, 0x84, 0x85, 0x88, 0x86, 0x87];
+
+/** The server refused the connection in its CONNACK. */
+export class ConnectRefusedError extends MqttError {
+  /** The code exactly as received (a 3.1.1 return code or a v5 reason code). */
+  readonly code: number;
+
+  constructor(connack: ConnackPacket, version: ProtocolVersion) {
+    const code = connack.reasonCode;
+    const reason = version === 5 ? code : RETURN_CODE_REASONS[code] ?? 0x80;
+    const shown = version === 5 ? `0x${code.toString(16).padStart(2, '0')}` : `return code ${code}`;
+    const detail = connack.properties?.reasonString ? `: ${connack.properties.reasonString}` : '';
+    super(`connection refused: ${reasonCodeName(code, 'connack', version)} (${shown})${detail}`, reason);
+    this.code = code;
   }
 }
