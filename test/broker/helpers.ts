@@ -240,3 +240,18 @@ export function nextEvent<T extends unknown[]>(emitter: { once(event: string, fn
     emitter.once(event, handler);
   });
 }
+
+/** Lets wall-clock time pass: only for tests whose subject is time itself (expiry intervals). */
+export function elapse(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Acknowledges a received QoS 1/2 PUBLISH the way a well-behaved client does. */
+export async function ack(client: TestClient, packet: { qos: number; packetId?: number }): Promise<void> {
+  if (packet.qos === 1) client.send({ type: 'puback', packetId: packet.packetId!, reasonCode: 0 });
+  if (packet.qos === 2) {
+    client.send({ type: 'pubrec', packetId: packet.packetId!, reasonCode: 0 });
+    const rel = await client.next('pubrel');
+    client.send({ type: 'pubcomp', packetId: rel.packetId, reasonCode: 0 });
+  }
+}
