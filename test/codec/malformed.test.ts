@@ -175,7 +175,6 @@ const ROWS: Row[] = [
   // ---- DISCONNECT, AUTH
   { name: 'DISCONNECT reason code 0x01', versions: V5, bytes: hex`e0 01 01`, cls: P, statement: 'MQTT-3.14.2-1' },
   { name: 'DISCONNECT property not allowed (Topic Alias)', versions: V5, bytes: hex`e0 05 00 03 23 00 01`, cls: M },
-  { name: 'AUTH reason code 0x00 with nothing else but a reason code', versions: V5, bytes: hex`f0 01 00`, cls: P },
   { name: 'AUTH reason code 0x01', versions: V5, bytes: hex`f0 02 01 00`, cls: P, statement: 'MQTT-3.15.2-1' },
   { name: 'AUTH continue without Authentication Method', versions: V5, bytes: hex`f0 02 18 00`, cls: P },
 ];
@@ -204,6 +203,12 @@ describe('codec malformed input', () => {
     const bytes = frame(0x10, Buffer.concat([CONNECT_V5, hex`42 00 00 00 00 01 63 00 01 70`]));
     const p = decode(bytes, 5);
     assert.ok(p.type === 'connect' && p.username === undefined && p.password?.toString() === 'p');
+  });
+});
+
+describe('codec AUTH forms', () => {
+  it('accepts 0x00 Success as Remaining Length 0, as a lone reason code and with an empty property block', () => {
+    for (const bytes of [hex`f0 00`, hex`f0 01 00`, hex`f0 02 00 00`]) assert.deepStrictEqual(decode(bytes, 5), { type: 'auth', reasonCode: 0 });
   });
 });
 

@@ -1,6 +1,7 @@
 // AUTH (MQTT 5.0 §3.15; no such packet before 5, where type 15 is reserved). Reason code and properties,
-// both omitted for 0x00 Success without properties. Whenever there is more than that, the Authentication
-// Method must be there (§3.15.2.2.2: omitting it is a Protocol Error).
+// both omitted for 0x00 Success without properties. §3.15.2.2.2 calls a missing Authentication Method a
+// Protocol Error, yet allows the abbreviated 0x00 form that has none: the codec requires the method for
+// 0x18 (Continue authentication) and 0x19 (Re-authenticate), which only exist inside an exchange.
 import { ProtocolError } from '../errors';
 import { checkRemainingLength } from '../fixed-header';
 import { decodeProperties, propertiesBlockSize, propertiesLength, writeProperties } from '../properties';
@@ -14,7 +15,7 @@ export function decodeAuth(r: Reader): AuthPacket {
   const packet: AuthPacket = { type: 'auth', reasonCode: checkCode(r.u8()) };
   const properties = r.atEnd() ? undefined : (decodeProperties(r, 'auth') as AuthProperties | undefined);
   r.expectEnd('AUTH');
-  checkMethod(properties);
+  checkMethod(packet.reasonCode, properties);
   if (properties !== undefined) packet.properties = properties;
   return packet;
 }
@@ -26,8 +27,8 @@ function checkCode(code: number): number {
   return code;
 }
 
-function checkMethod(properties: AuthProperties | undefined): void {
-  if (properties?.authenticationMethod === undefined) {
+function checkMethod(code: number, properties: AuthProperties | undefined): void {
+  if (code !== 0 && properties?.authenticationMethod === undefined) {
     throw new ProtocolError('AUTH without an Authentication Method (§3.15.2.2.2)');
   }
 }
@@ -36,8 +37,8 @@ function remainingLength(p: AuthPacket, v: ProtocolVersion, propsLen: number): n
   if (v !== 5) throw new ProtocolError(`AUTH needs MQTT 5; cannot encode it for protocol level ${v}`);
   const code = p.reasonCode ?? 0;
   checkCode(code);
+  checkMethod(code, p.properties);
   if (code === 0 && propsLen === 0) return 0;
-  checkMethod(p.properties);
   const rl = 1 + propertiesBlockSize(propsLen);
   checkRemainingLength(rl);
   return rl;
