@@ -6,26 +6,13 @@
 export type Translate = (key: string, subs?: Record<string, unknown>) => string;
 
 /** Stable codes in `msg.error.code` (documented in docs/nodes.md); the catalog key is derived from them. */
-export type ErrorCode =
-  | 'MISSING_PAYLOAD'
-  | 'MISSING_TOPIC'
-  | 'INVALID_TOPIC'
-  | 'INVALID_QOS'
-  | 'INVALID_PROPERTY'
-  | 'INVALID_ACTION'
-  | 'INVALID_SUBSCRIPTION'
-  | 'INVALID_BROKER'
-  | 'INVALID_JSON'
-  | 'NOT_UTF8'
-  | 'QUEUE_FULL'
-  | 'OFFLINE_DROPPED'
-  | 'PUBLISH_REFUSED'
-  | 'SUBSCRIBE_REFUSED'
-  | 'PACKET_TOO_LARGE'
-  | 'ALREADY_CONNECTED'
-  | 'NO_BROKER'
-  | 'CLOSED'
-  | 'FAILED';
+export const ERROR_CODES = [
+  'MISSING_PAYLOAD', 'MISSING_TOPIC', 'INVALID_TOPIC', 'INVALID_QOS', 'INVALID_PROPERTY', 'INVALID_ACTION',
+  'INVALID_SUBSCRIPTION', 'INVALID_BROKER', 'INVALID_JSON', 'NOT_UTF8', 'QUEUE_FULL', 'OFFLINE_DROPPED',
+  'PUBLISH_REFUSED', 'EXPIRED', 'QOS_NOT_SUPPORTED', 'RETAIN_NOT_SUPPORTED', 'SUBSCRIBE_REFUSED',
+  'PACKET_TOO_LARGE', 'ALREADY_CONNECTED', 'NO_BROKER', 'CLOSED', 'FAILED',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Catalog key of an error code: MISSING_PAYLOAD -> mqtt-kit.errors.missing-payload. */
 export function errorKey(code: ErrorCode): string {

@@ -13,7 +13,7 @@ export interface Reason {
 }
 
 /** v5 reason codes >= 0x80 that have their own text (the rest say "error 0x..").  */
-const REASON_CODES = new Set([
+export const REASON_CODES: ReadonlySet<number> = new Set([
   0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f, 0x90, 0x91,
   0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2,
 ]);
@@ -63,7 +63,10 @@ function transportReason(e: ErrorLike): Reason {
 export function reasonOf(err: unknown): Reason {
   if (!err || typeof err !== 'object') return { key: 'mqtt-kit.reason.other', subs: { detail: String(err) } };
   const e = err as ErrorLike;
+  // The client's ConnectionRefusedError may carry a 3.1.1 return code; the session's ConnectRefusedError
+  // always carries the v5 reason code of the same meaning.
   if (e.name === 'ConnectionRefusedError' && typeof e.reasonCode === 'number') return reasonForCode(e.reasonCode, { connack: true });
+  if (e.name === 'ConnectRefusedError' && typeof e.reasonCode === 'number') return reasonForCode(e.reasonCode);
   if (e.name === 'TransportError' || (typeof e.code === 'string' && (e.code in TLS_CODES || /^E[A-Z]+$/.test(e.code)))) {
     return transportReason(errnoAsKind(e));
   }
@@ -91,8 +94,13 @@ const CODE_BY_NAME: Readonly<Record<string, ErrorCode>> = {
   QueueFullError: 'QUEUE_FULL',
   PacketTooLargeError: 'PACKET_TOO_LARGE',
   ClientClosedError: 'CLOSED',
+  SessionClosedError: 'CLOSED',
   InvalidOptionsError: 'INVALID_BROKER',
   TopicError: 'INVALID_TOPIC',
+  AlreadyConnectedError: 'ALREADY_CONNECTED',
+  MessageExpiredError: 'EXPIRED',
+  QosNotSupportedError: 'QOS_NOT_SUPPORTED',
+  RetainNotSupportedError: 'RETAIN_NOT_SUPPORTED',
 };
 
 /**

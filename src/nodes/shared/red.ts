@@ -43,6 +43,8 @@ export interface NodeAPI {
     evaluateNodeProperty(value: unknown, type: string, node: Node, msg: NodeMessage | undefined, cb?: (err: Error | null, value: unknown) => void): unknown;
     getMessageProperty(msg: NodeMessage, expr: string): unknown;
     setMessageProperty(msg: NodeMessage, expr: string, value: unknown, createMissing?: boolean): boolean;
+    /** Node-RED >= 3: flow/group/global env variables, then process.env (absent in some test harnesses). */
+    getSetting?(node: Node, name: string): string | undefined;
   };
   settings: Record<string, unknown> & { userDir?: string };
   server?: import('node:http').Server;
