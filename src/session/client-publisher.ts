@@ -230,14 +230,13 @@ export class Publisher<H> {
       fx.push({ kind: 'complete', handle: entry.handle, result: PUBLISHED });
       return 'sent';
     }
-    if (this.quota.available === 0) return 'blocked';
-    const id = this.ids.allocate();
-    if (id === undefined) return 'blocked';
-    const packet = this.build(link, entry, id, now);
-    if (packet instanceof PacketTooLargeError) {
-      this.ids.release(id);
-      return this.drop(fx, entry, packet);
-    }
+    if (this.quota.available === 0 || this.ids.exhausted) return 'blocked';
+    // Build (and size-check) before taking an id, so a refused message consumes none; any id has the
+    // same encoded size, and build() changes alias state only for a packet that will be sent.
+    const packet = this.build(link, entry, 0xffff, now);
+    if (packet instanceof PacketTooLargeError) return this.drop(fx, entry, packet);
+    const id = this.ids.allocate()!;
+    packet.packetId = id;
     this.quota.tryTake();
     entry.packetId = id;
     entry.stage = 'publish';

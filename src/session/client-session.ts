@@ -245,7 +245,7 @@ export class ClientSession<H = unknown> implements Wire<H> {
       return;
     }
     if (link.connect.clean && connack.sessionPresent) {
-      fx.push(violation(link, 0x82, { v5: 'MQTT-3.2.2-2', v311: 'MQTT-3.2.2-1' }, 'CONNACK says Session Present after a clean start'));
+      fx.push(violation(link, 0x82, { v5: 'MQTT-3.2.2-4', v311: 'MQTT-3.2.2-1' }, 'CONNACK says Session Present after a clean start'));
       return;
     }
     link.accept(connack, this.topicAliases);
