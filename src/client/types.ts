@@ -75,6 +75,8 @@ export interface PublishResult {
   reasonCode: number;
   reasonString?: string;
   userProperties?: UserProperties;
+  /** QoS 0 publish dropped while offline under the queue.qos0 = 'drop' policy (counted in a warning). */
+  dropped?: boolean;
 }
 
 export interface SubscribeResult {

@@ -1,0 +1,545 @@
+// The connection driver: the only client code that touches sockets, timers and stores. Bytes from the
+// transport go framer -> decode -> session; the session's effects are applied in order (store writes
+// commit before the sends and deliveries that follow them); one timer serves the session's deadlines
+// (keepalive, CONNACK timeout, message expiry) and one the reconnect delay.
+import { EventEmitter } from 'node:events';
+import { encode, decode, Framer, MqttError, reasonCodeName } from '../codec';
+import type { ConnackPacket, DisconnectPacket, QoS, SubackPacket, SubscribeProperties, Subscription, UnsubackPacket } from '../codec/types';
+import { ClientSession, type CommandResult, type Effect } from '../session';
+import type { MemorySessionData, SessionStore } from '../store';
+import { buildConnect, serverInfoFrom } from './connect-packet';
+import { ClientClosedError, ConnectionRefusedError, ServerDisconnectError, TransportError } from './errors';
+import { toPayload } from './messages';
+import type { ConnectionOptions } from './options';
+import { INITIAL_BACKOFF_STATE, planReconnect, type BackoffState, type ConnectionOutcome } from './reconnect';
+import { openStore } from './store-choice';
+import { openTransport, type Transport, type TransportCloseInfo } from './transports';
+import type {
+  ConnectionEvents,
+  ConnectionPhase,
+  ConnectionStatus,
+  MqttConnection,
+  PublishMessage,
+  PublishResult,
+  ServerInfo,
+} from './types';
+
+interface Handle {
+  resolve(result: CommandResult): void;
+  reject(error: Error): void;
+}
+
+/** Effects that touch the store; they start at once and commit before the next non-store effect runs. */
+const STORE_EFFECTS = new Set(['persist', 'unpersist', 'persistIncoming', 'unpersistIncoming']);
+const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
+const STATUS_THROTTLE_MS = 500;
+
+export interface ConnectionDeps {
+  /** A store instance to use instead of the one the options name (tests, or the pool's kept memory data). */
+  store?: SessionStore;
+  /** Kept memory-store data, so a redefined connection resumes what the previous one queued. */
+  memoryData?: MemorySessionData;
+  now?: () => number;
+}
+
+export class Connection extends EventEmitter implements MqttConnection {
+  readonly options: ConnectionOptions;
+  private readonly session: ClientSession<Handle>;
+  private readonly now: () => number;
+  private readonly storeReady: Promise<SessionStore>;
+  private store: SessionStore | undefined;
+  private transport: Transport | undefined;
+  private framer: Framer | undefined;
+  private attempt: AbortController | undefined;
+  private sessionTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private backoff: BackoffState = INITIAL_BACKOFF_STATE;
+  private wantOpen = false;
+  private disposed = false;
+  private connectedAt: number | undefined;
+  /** Why the current transport is ending, decided before its close event arrives. */
+  private endReason: { error?: Error; outcome?: ConnectionOutcome } = {};
+  private current: ConnectionStatus = { phase: 'idle', queued: 0 };
+  private serverInfo: ServerInfo | undefined;
+  private clientId: string;
+  private pendingEffects: Effect<Handle>[] = [];
+  private draining = false;
+  /** The transport pushed back: QoS 0 completions wait for its 'drain'. */
+  private backpressured = false;
+  private drainWaiters: Array<() => void> = [];
+  private droppedQos0 = 0;
+
+  constructor(options: ConnectionOptions, deps: ConnectionDeps = {}) {
+    super();
+    this.options = options;
+    this.clientId = options.clientId;
+    this.now = deps.now ?? Date.now;
+    this.session = new ClientSession<Handle>({
+      protocolVersion: options.protocolVersion,
+      maxQueuedMessages: options.queue.maxMessages,
+      maxQueuedBytes: options.queue.maxBytes,
+      qos0WhileOffline: options.queue.qos0,
+      connectTimeoutMs: options.connectTimeoutMs,
+    });
+    this.storeReady = this.loadStore(deps);
+    this.storeReady.catch(() => undefined); // reported on first use
+  }
+
+  get status(): ConnectionStatus {
+    return { ...this.current, queued: this.queued };
+  }
+
+  get server(): ServerInfo | undefined {
+    return this.serverInfo;
+  }
+
+  /** Messages not yet completed: queued while offline plus in flight. */
+  get queued(): number {
+    return this.session.stats.messages;
+  }
+
+  open(): void {
+    if (this.disposed) throw new ClientClosedError('connection disposed');
+    if (this.wantOpen) return;
+    this.wantOpen = true;
+    if (!this.transport && !this.attempt && !this.reconnectTimer) void this.connectOnce();
+  }
+
+  publish(message: PublishMessage): Promise<PublishResult> {
+    let qos: QoS = message.qos ?? 0;
+    const max = this.serverInfo?.maximumQoS ?? 2;
+    if (qos > max) {
+      this.emit('warning', { code: 'qos-downgraded', message: `publish to "${message.topic}" sent at QoS ${max} (asked ${qos}): the server's Maximum QoS` });
+      qos = max;
+    }
+    const outbound = { topic: message.topic, payload: toPayload(message.payload), qos, retain: message.retain ?? false };
+    const properties = this.options.protocolVersion === 5 ? message.properties : undefined;
+    return this.command<PublishResult>(
+      (h, now) => this.session.publish(h, properties ? { ...outbound, properties } : outbound, now),
+      (r) => this.publishResult(r, qos),
+    );
+  }
+
+  subscribe(subscriptions: Subscription[], properties?: SubscribeProperties): Promise<SubackPacket> {
+    return this.command<SubackPacket>(
+      (h, now) => this.session.subscribe(h, properties ? { subscriptions, properties } : { subscriptions }, now),
+      (r) => {
+        if (r.kind !== 'subscribed') throw new Error(`unexpected result ${r.kind}`);
+        const suback: SubackPacket = { type: 'suback', packetId: 0, reasonCodes: r.reasonCodes };
+        if (r.properties) suback.properties = r.properties;
+        return suback;
+      },
+    );
+  }
+
+  unsubscribe(topicFilters: string[]): Promise<UnsubackPacket> {
+    return this.command<UnsubackPacket>(
+      (h, now) => this.session.unsubscribe(h, { topicFilters }, now),
+      (r) => {
+        if (r.kind !== 'unsubscribed') throw new Error(`unexpected result ${r.kind}`);
+        const unsuback: UnsubackPacket = { type: 'unsuback', packetId: 0 };
+        if (r.reasonCodes) unsuback.reasonCodes = r.reasonCodes;
+        if (r.properties) unsuback.properties = r.properties;
+        return unsuback;
+      },
+    );
+  }
+
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.wantOpen = false;
+    this.clearReconnect();
+    this.attempt?.abort();
+    const transport = this.transport;
+    if (!transport) {
+      if (this.current.phase !== 'idle' && this.current.phase !== 'closed') this.setStatus({ phase: 'disconnected' });
+      return;
+    }
+    const closed = new Promise<void>((resolve) => transport.once('close', () => resolve()));
+    const deadline = setTimeout(() => transport.destroy(), timeoutMs);
+    try {
+      if (this.current.phase === 'connected') await this.sendCloseMessage(timeoutMs / 2);
+      if (!transport.closed) {
+        this.endReason = {};
+        this.enqueue(this.session.disconnect({ resolve: () => undefined, reject: () => undefined }, {}, this.now()));
+      }
+      await closed;
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    await this.close();
+    this.disposed = true;
+    this.enqueue(this.session.shutdown(this.now()));
+    await this.flushEffects();
+    this.clearSessionTimer();
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.setStatus({ phase: 'closed' });
+    const store = this.store ?? (await this.storeReady.catch(() => undefined));
+    await store?.close().catch(() => undefined);
+  }
+
+  override on<K extends keyof ConnectionEvents>(event: K, listener: (...args: ConnectionEvents[K]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  override off<K extends keyof ConnectionEvents>(event: K, listener: (...args: ConnectionEvents[K]) => void): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands and effects
+  // ---------------------------------------------------------------------------------------------
+
+  private command<T>(start: (h: Handle, now: number) => Effect<Handle>[], map: (r: CommandResult) => T): Promise<T> {
+    if (this.disposed) return Promise.reject(new ClientClosedError('connection disposed'));
+    return new Promise<T>((resolve, reject) => {
+      const handle: Handle = {
+        resolve: (r) => {
+          try {
+            resolve(map(r));
+          } catch (err) {
+            reject(err);
+          }
+        },
+        reject,
+      };
+      this.enqueue(start(handle, this.now()));
+      this.noteQueueChange();
+    });
+  }
+
+  private publishResult(r: CommandResult, qos: QoS): PublishResult {
+    if (r.kind === 'dropped') {
+      this.droppedQos0++;
+      this.emit('warning', { code: 'qos0-dropped', message: 'QoS 0 publish dropped while offline (queue.qos0 = drop)', count: this.droppedQos0 });
+      return { qos: 0, reasonCode: 0, dropped: true };
+    }
+    if (r.kind !== 'published') throw new Error(`unexpected result ${r.kind}`);
+    const result: PublishResult = { qos, reasonCode: r.reasonCode };
+    if (r.properties?.reasonString !== undefined) result.reasonString = r.properties.reasonString;
+    if (r.properties?.userProperties !== undefined) result.userProperties = r.properties.userProperties;
+    return result;
+  }
+
+  /**
+   * Applies effects in order. With nothing pending they run synchronously; store writes start at once
+   * and everything after them waits until they have committed ("persist before send, deliver after the
+   * store commits").
+   */
+  private enqueue(fx: Effect<Handle>[]): void {
+    if (fx.length === 0) return;
+    if (this.draining) {
+      for (const e of fx) this.pendingEffects.push(e);
+      return;
+    }
+    this.pendingEffects = fx;
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.pendingEffects.length > 0) {
+        const batch = this.pendingEffects;
+        this.pendingEffects = [];
+        const writes: Array<Promise<void>> = [];
+        for (const e of batch) if (STORE_EFFECTS.has(e.kind)) writes.push(this.applyStore(e));
+        if (writes.length > 0) await Promise.all(writes);
+        for (const e of batch) if (!STORE_EFFECTS.has(e.kind)) this.apply(e);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async flushEffects(): Promise<void> {
+    while (this.draining || this.pendingEffects.length > 0) await new Promise((r) => setImmediate(r));
+  }
+
+  private async applyStore(e: Effect<Handle>): Promise<void> {
+    const store = this.store ?? (await this.storeReady);
+    try {
+      if (e.kind === 'persist') await store.putOutgoing(e.record);
+      else if (e.kind === 'unpersist') await store.removeOutgoing(e.seq);
+      else if (e.kind === 'persistIncoming') await store.putIncoming(e.packetId);
+      else if (e.kind === 'unpersistIncoming') await store.removeIncoming(e.packetId);
+    } catch (err) {
+      this.emit('warning', { code: 'protocol', message: `session store write failed: ${String(err)}` });
+    }
+  }
+
+  private apply(e: Effect<Handle>): void {
+    switch (e.kind) {
+      case 'send': return this.write(encode(e.packet, this.options.protocolVersion));
+      case 'deliver': return void this.emit('message', e.packet);
+      case 'complete': return this.complete(e.handle, e.result);
+      case 'fail': return e.handle ? e.handle.reject(e.error) : undefined;
+      case 'connected': return this.onConnected(e.connack);
+      case 'connectRefused': return this.endTransport(this.refusal(e.connack), { kind: 'refused', reasonCode: e.connack.reasonCode, version: this.options.protocolVersion });
+      case 'protocolViolation': return this.onViolation(e.reasonCode, e.message);
+      case 'timeout': return this.onTimeout(e.reason, e.silentMs);
+      case 'peerDisconnect': return this.onPeerDisconnect(e.packet);
+      case 'close': return void this.transport?.end({ timeoutMs: DEFAULT_CLOSE_TIMEOUT_MS });
+      case 'auth': return this.onViolation(0x82, 'the server sent AUTH, but no authentication method was requested');
+      case 'schedule': return this.schedule(e.at);
+      default: return;
+    }
+  }
+
+  private complete(handle: Handle | undefined, result: CommandResult): void {
+    if (!handle) return;
+    // QoS 0 completes when written: wait for the transport's buffer to drain when it pushed back.
+    if (result.kind === 'published' && this.backpressured && this.transport) this.drainWaiters.push(() => handle.resolve(result));
+    else handle.resolve(result);
+    this.noteQueueChange();
+  }
+
+  private write(bytes: Buffer): void {
+    const t = this.transport;
+    if (!t || t.closed) return;
+    if (!t.write(bytes)) this.backpressured = true;
+  }
+
+  private releaseDrainWaiters(): void {
+    this.backpressured = false;
+    for (const w of this.drainWaiters.splice(0)) w();
+  }
+
+  private schedule(at: number): void {
+    this.clearSessionTimer();
+    const delay = Math.max(0, at - this.now());
+    this.sessionTimer = setTimeout(() => {
+      this.sessionTimer = undefined;
+      this.enqueue(this.session.tick(this.now()));
+    }, delay);
+  }
+
+  private clearSessionTimer(): void {
+    if (this.sessionTimer) clearTimeout(this.sessionTimer);
+    this.sessionTimer = undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Connection lifecycle
+  // ---------------------------------------------------------------------------------------------
+
+  private async loadStore(deps: ConnectionDeps): Promise<SessionStore> {
+    const store = deps.store ?? (await openStore(this.options, deps.memoryData));
+    this.session.restore(await store.load());
+    this.store = store;
+    return store;
+  }
+
+  private async connectOnce(): Promise<void> {
+    const attempt = new AbortController();
+    this.attempt = attempt;
+    this.setStatus({ phase: 'connecting' });
+    let transport: Transport;
+    try {
+      await this.storeReady;
+      transport = await openTransport(this.options.endpoint, { timeoutMs: this.options.connectTimeoutMs, signal: attempt.signal });
+    } catch (err) {
+      if (this.attempt === attempt) this.attempt = undefined;
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (attempt.signal.aborted || !this.wantOpen) return this.settleDown(error);
+      return this.afterEnd(error, { kind: 'failed' });
+    }
+    this.attempt = undefined;
+    if (!this.wantOpen) {
+      transport.destroy();
+      return;
+    }
+    this.attach(transport);
+  }
+
+  private attach(transport: Transport): void {
+    this.transport = transport;
+    this.framer = new Framer(this.options.maximumPacketSize ? { maximumPacketSize: this.options.maximumPacketSize } : {});
+    this.endReason = {};
+    this.connectedAt = undefined;
+    transport.on('data', (chunk) => this.onData(chunk));
+    transport.on('drain', () => this.releaseDrainWaiters());
+    transport.once('close', (info) => this.onTransportClose(transport, info));
+    this.enqueue(this.session.connectionOpened(buildConnect(this.options, this.clientId), this.now()));
+  }
+
+  private onData(chunk: Buffer): void {
+    const framer = this.framer;
+    if (!framer) return;
+    const version = this.options.protocolVersion;
+    let frames: Buffer[];
+    try {
+      frames = framer.push(chunk);
+    } catch (err) {
+      return this.onCodecError(err);
+    }
+    for (const frame of frames) {
+      let packet;
+      try {
+        packet = decode(frame, version);
+      } catch (err) {
+        return this.onCodecError(err);
+      }
+      this.enqueue(this.session.onPacket(packet, this.now()));
+    }
+  }
+
+  private onCodecError(err: unknown): void {
+    const code = err instanceof MqttError ? err.reasonCode : 0x81;
+    this.onViolation(code, err instanceof Error ? err.message : String(err));
+  }
+
+  /** The server broke the protocol: v5 DISCONNECT with the reason code, then close [MQTT-4.13.1-1]. */
+  private onViolation(reasonCode: number, message: string): void {
+    const t = this.transport;
+    if (!t) return;
+    this.framer = undefined;
+    if (this.options.protocolVersion === 5 && !t.closed) {
+      t.write(encode({ type: 'disconnect', reasonCode }, 5));
+    }
+    const error = new MqttError(`protocol error from the server: ${message}`, reasonCode);
+    this.emit('warning', { code: 'protocol', message: error.message });
+    this.endTransport(error, this.lostOutcome(undefined));
+  }
+
+  private onTimeout(reason: 'connect' | 'keepalive', silentMs: number): void {
+    const text =
+      reason === 'connect'
+        ? `no CONNACK from ${this.transport?.description ?? 'the server'} within ${silentMs} ms`
+        : `the server did not answer for ${silentMs} ms (keep alive)`;
+    const error = new TransportError(text, 'timeout');
+    this.endTransport(error, reason === 'connect' ? { kind: 'failed' } : this.lostOutcome(undefined));
+  }
+
+  private onPeerDisconnect(packet: DisconnectPacket): void {
+    const code = packet.reasonCode ?? 0;
+    const p = packet.properties;
+    const error = new ServerDisconnectError(code, reasonCodeName(code, 'disconnect', 5), {
+      ...(p?.reasonString !== undefined ? { reasonString: p.reasonString } : {}),
+      ...(p?.serverReference !== undefined ? { serverReference: p.serverReference } : {}),
+    });
+    if (p?.serverReference) this.emit('warning', { code: 'server-redirect', message: error.message });
+    this.endTransport(error, this.lostOutcome(code));
+  }
+
+  private lostOutcome(reasonCode: number | undefined): ConnectionOutcome {
+    if (this.connectedAt === undefined) return { kind: 'failed' };
+    const lost: ConnectionOutcome = { kind: 'lost', connectedForMs: this.now() - this.connectedAt };
+    if (reasonCode !== undefined) lost.reasonCode = reasonCode;
+    return lost;
+  }
+
+  private refusal(connack: ConnackPacket): ConnectionRefusedError {
+    const v = this.options.protocolVersion;
+    const code = connack.reasonCode;
+    const p = v === 5 ? connack.properties : undefined;
+    const shown = v === 5 ? `0x${code.toString(16).padStart(2, '0')}` : `return code ${code}`;
+    const detail = p?.reasonString ? `: ${p.reasonString}` : '';
+    const moved = p?.serverReference ? ` (server reference: ${p.serverReference})` : '';
+    return new ConnectionRefusedError(`connection refused: ${reasonCodeName(code, 'connack', v)} (${shown})${detail}${moved}`, code, {
+      ...(p?.reasonString !== undefined ? { reasonString: p.reasonString } : {}),
+      ...(p?.serverReference !== undefined ? { serverReference: p.serverReference } : {}),
+    });
+  }
+
+  /** Records why the transport ends and closes it; onTransportClose finishes the job. */
+  private endTransport(error: Error, outcome: ConnectionOutcome): void {
+    if (!this.endReason.error) this.endReason = { error, outcome };
+    this.transport?.destroy();
+  }
+
+  private onConnected(connack: ConnackPacket): void {
+    const info = serverInfoFrom(connack, this.options, this.clientId);
+    if (info.clientId !== this.clientId) this.clientId = info.clientId; // assigned by the server (v5)
+    this.serverInfo = info;
+    this.connectedAt = this.now();
+    this.setStatus({ phase: 'connected' });
+    this.emit('connected', info);
+    const birth = this.options.birth;
+    if (birth) this.publish(birth).catch((err) => this.emit('warning', { code: 'protocol', message: `birth message not sent: ${String(err)}` }));
+  }
+
+  private async sendCloseMessage(timeoutMs: number): Promise<void> {
+    const close = this.options.close;
+    if (!close) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.publish(close).catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private onTransportClose(transport: Transport, info: TransportCloseInfo): void {
+    if (this.transport !== transport) return;
+    this.transport = undefined;
+    this.framer = undefined;
+    this.releaseDrainWaiters();
+    this.clearSessionTimer();
+    const { error, outcome } = this.endReason;
+    this.endReason = {};
+    this.enqueue(this.session.connectionLost(this.now()));
+    const why = error ?? info.error;
+    if (!this.wantOpen) return this.settleDown(why);
+    this.afterEnd(why, outcome ?? this.lostOutcome(undefined));
+  }
+
+  /** Plans the next attempt (or stays down when reconnecting is off). */
+  private afterEnd(error: Error | undefined, outcome: ConnectionOutcome): void {
+    this.connectedAt = undefined;
+    const policy = this.options.reconnect;
+    if (!policy) {
+      this.wantOpen = false;
+      return this.settleDown(error);
+    }
+    const now = this.now();
+    const { state, plan } = planReconnect(this.backoff, outcome, now, policy);
+    this.backoff = state;
+    if (plan.reason === 'kickLoop') {
+      this.emit('warning', {
+        code: 'kick-loop',
+        message: `client id "${this.clientId}" is repeatedly taken over by another connection (0x8E): another client uses the same client id`,
+      });
+    }
+    this.setStatus({ phase: 'reconnecting', ...(error ? { error } : {}), retryAt: now + plan.delayMs, retryInMs: plan.delayMs, retryReason: plan.reason });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.wantOpen) void this.connectOnce();
+    }, plan.delayMs);
+  }
+
+  private settleDown(error: Error | undefined): void {
+    this.connectedAt = undefined;
+    if (this.disposed) return;
+    this.setStatus(error ? { phase: 'disconnected', error } : { phase: 'disconnected' });
+  }
+
+  private clearReconnect(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  }
+
+  private setStatus(next: Omit<ConnectionStatus, 'queued'> & { phase: ConnectionPhase }): void {
+    this.current = { ...next, queued: this.queued };
+    this.emit('status', this.current);
+  }
+
+  /** While offline the queue depth is part of the status: report changes, at most every 500 ms. */
+  private noteQueueChange(): void {
+    if (this.current.phase === 'connected' || this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      if (this.current.queued !== this.queued && !this.disposed) {
+        this.current = { ...this.current, queued: this.queued };
+        this.emit('status', this.current);
+      }
+    }, STATUS_THROTTLE_MS);
+    this.statusTimer.unref();
+  }
+}
+
