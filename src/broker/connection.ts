@@ -69,6 +69,7 @@ export class Connection implements SessionConnection {
   accepted = false;
   private readonly framer: Framer;
   private waiting: Buffer[] | undefined;
+  private flushPending = false;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly core: BrokerCore, readonly socket: Duplex, readonly meta: ConnectionMeta) {
@@ -78,7 +79,6 @@ export class Connection implements SessionConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: Error) => this.onSocketError(err));
     socket.on('close', () => this.onClose());
-    socket.on('drain', () => this.onDrain());
   }
 
   get ready(): boolean {
@@ -301,9 +301,15 @@ export class Connection implements SessionConnection {
     if (this.info && this.accepted) this.core.emit('clientDisconnect', this.info, this.closeReason);
   }
 
-  private onDrain(): void {
-    const session = this.session;
-    if (this.state === 'ready' && session && session.queue.length > 0) pump(this.core, session);
+  /** Resumes the session's queue once the socket buffer has been written out (slow consumers). */
+  pumpWhenFlushed(): void {
+    if (this.flushPending) return;
+    this.flushPending = true;
+    this.writer.whenFlushed(() => {
+      this.flushPending = false;
+      const session = this.session;
+      if (this.state === 'ready' && session && session.queue.length > 0) pump(this.core, session);
+    });
   }
 
   /** Called by the broker's housekeeping timer: CONNECT timeout and keep alive [MQTT-3.1.2-22]. */

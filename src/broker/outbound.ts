@@ -43,6 +43,7 @@ export function deliver(core: BrokerCore, session: BrokerSession, message: Broke
   } else {
     session.queue.push(entry);
     if (session.expiryInterval > 0) core.persistence?.outboundChanged(session.clientId, entry);
+    if (conn?.ready && conn.writer.backlog > core.options.maxWriteBuffer) conn.pumpWhenFlushed();
   }
 }
 
@@ -122,6 +123,7 @@ export function pump(core: BrokerCore, session: BrokerSession): void {
     }
     sendNew(core, conn, session, entry, new FrameCache(entry.message, now));
   }
+  if (session.queue.length > 0 && conn.writer.backlog > core.options.maxWriteBuffer) conn.pumpWhenFlushed();
 }
 
 /**

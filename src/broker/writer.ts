@@ -6,6 +6,8 @@ import type { Duplex } from 'node:stream';
 import { encode } from '../codec';
 import type { Packet, ProtocolVersion } from '../codec/types';
 
+const EMPTY = Buffer.alloc(0);
+
 export interface WriteStats {
   bytesOut: number;
   packetsOut: number;
@@ -42,6 +44,16 @@ export class Writer {
     this.stats.bytesOut += frame.length;
     this.stats.packetsOut++;
     this.socket.write(frame);
+  }
+
+  /**
+   * Calls fn once everything written so far has left the stream's buffer. A zero-length write goes through
+   * the stream in order, so its callback marks the point; this works whatever the stream's high water
+   * mark (a 'drain' event only comes when a write() returned false).
+   */
+  whenFlushed(fn: () => void): void {
+    if (!this.open) return;
+    this.socket.write(EMPTY, () => fn());
   }
 
   /** Writes the last frame (if any), then ends the stream: nothing is sent after it [MQTT-3.14.4-1]. */

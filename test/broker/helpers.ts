@@ -8,7 +8,7 @@ import { Framer, decode, encode } from '../../src/codec';
 import type {
   ConnackPacket, ConnectPacket, Packet, PacketOf, PacketType, ProtocolVersion, QoS, Subscription,
 } from '../../src/codec/types';
-import { Broker, type BrokerHooks, type BrokerSetup } from '../../src/broker';
+import { Broker, type BrokerEvents, type BrokerHooks, type BrokerSetup } from '../../src/broker';
 
 /** One end of an in-memory connection; bytes reach the other end on a later turn of the event loop. */
 class End extends Duplex {
@@ -79,6 +79,9 @@ export class TestClient {
   private readonly closedPromise: Promise<void>;
   private decodeError: unknown;
 
+  /** The broker's end of an in-memory connection (to wait until the broker saw a drop). */
+  serverEnd: Duplex | undefined;
+
   constructor(readonly stream: Duplex, version: ProtocolVersion = 5) {
     this.version = version;
     stream.on('data', (chunk: Buffer) => {
@@ -103,7 +106,9 @@ export class TestClient {
   static inMemory(broker: Broker, version: ProtocolVersion = 5): TestClient {
     const { client, server } = duplexPair();
     broker.handleConnection(server, { listener: 'memory' });
-    return new TestClient(client, version);
+    const c = new TestClient(client, version);
+    c.serverEnd = server;
+    return c;
   }
 
   static async tcp(port: number, version: ProtocolVersion = 5): Promise<TestClient> {
@@ -143,7 +148,10 @@ export class TestClient {
 
   /** Resolves when the broker closed the connection; fails if a packet arrives first (unless allowed). */
   async expectClose(options: { allow?: PacketType[]; timeout?: number } = {}): Promise<Packet[]> {
+    const server = this.serverEnd;
+    const serverClosed = server && !server.destroyed ? new Promise((r) => server.once('close', r)) : undefined;
     await this.until(() => this.isClosed, options.timeout ?? DEFAULT_WAIT, 'the connection to close');
+    await serverClosed;
     const got = this.received.splice(0);
     for (const p of got) assert.ok(options.allow?.includes(p.type), `unexpected ${JSON.stringify(p, replacer)} before close`);
     return got;
@@ -178,14 +186,20 @@ export class TestClient {
 
   /** Closes our side cleanly (DISCONNECT first unless told otherwise). */
   async disconnect(reasonCode?: number): Promise<void> {
+    const server = this.serverEnd;
+    const serverClosed = server && !server.destroyed ? new Promise((r) => server.once('close', r)) : undefined;
     this.send(reasonCode === undefined ? { type: 'disconnect' } : { type: 'disconnect', reasonCode });
     await this.until(() => this.isClosed, DEFAULT_WAIT, 'the broker to close after DISCONNECT');
+    await serverClosed;
   }
 
   /** Drops the connection without DISCONNECT (a network failure from the broker's point of view). */
   async drop(): Promise<void> {
+    const server = this.serverEnd;
+    const serverClosed = server && !server.destroyed ? new Promise((r) => server.once('close', r)) : undefined;
     this.stream.destroy();
     await this.closedPromise;
+    await serverClosed;
   }
 
   async end(): Promise<void> {
@@ -227,17 +241,17 @@ export async function connected(broker: Broker, fields: Partial<ConnectPacket> &
 }
 
 /** Waits for an event emitted by the broker, with a timeout. */
-export function nextEvent<T extends unknown[]>(emitter: { once(event: string, fn: (...args: T) => void): unknown; off(event: string, fn: (...args: T) => void): unknown }, event: string, timeout = DEFAULT_WAIT): Promise<T> {
+export function nextEvent<K extends keyof BrokerEvents>(broker: Broker, event: K, timeout = DEFAULT_WAIT): Promise<BrokerEvents[K]> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, handler);
-      reject(new Error(`timed out waiting for event ${event}`));
-    }, timeout);
-    const handler = (...args: T): void => {
+    const handler = (...args: BrokerEvents[K]): void => {
       clearTimeout(timer);
       resolve(args);
     };
-    emitter.once(event, handler);
+    const timer = setTimeout(() => {
+      broker.off(event, handler as never);
+      reject(new Error(`timed out waiting for event ${event}`));
+    }, timeout);
+    broker.once(event, handler as never);
   });
 }
 
