@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode, encode } from '../../src/codec';
-import type { ConnectPacket, Packet, ProtocolVersion, QoS } from '../../src/codec/types';
+import type { ConnectPacket, ProtocolVersion, QoS } from '../../src/codec/types';
 import { ClientSession } from '../../src/session/client-session';
 import type { Effect } from '../../src/session/effects';
 import { QueueFullError } from '../../src/session/errors';
