@@ -70,6 +70,30 @@ export class PeerConnection extends EventEmitter {
     );
   }
 
+  /** Like next(), but skips packets of other types. */
+  nextOf<T extends PacketType>(type: T, ms = 3000): Promise<PacketOf<T>> {
+    const from = this.cursor;
+    const found = this.received.findIndex((p, i) => i >= from && p.type === type);
+    if (found >= 0) {
+      this.cursor = found;
+      return this.next(type, ms);
+    }
+    this.cursor = this.received.length;
+    return withTimeout(
+      new Promise<PacketOf<T>>((resolve) => {
+        const on = (p: Packet): void => {
+          if (p.type !== type) return;
+          this.off('packet', on);
+          this.cursor = this.received.length;
+          resolve(p as PacketOf<T>);
+        };
+        this.on('packet', on);
+      }),
+      ms,
+      `${type} from the client`,
+    );
+  }
+
   send(packet: Packet): void {
     this.socket.write(encode(packet, this.version));
   }
