@@ -4,7 +4,7 @@ import type { Lease } from '../../src/client/lease';
 import { ConnectionPool } from '../../src/client/pool';
 import type { ConnectionOptionsInput } from '../../src/client/options';
 import type { Delivery } from '../../src/client/types';
-import type { PublishPacket } from '../../src/codec/types';
+import type { Packet, PublishPacket } from '../../src/codec/types';
 import { ScriptedBroker, type PeerConnection } from './helpers/peer';
 import { withTimeout } from './helpers/wait';
 
@@ -53,7 +53,7 @@ describe('client pool and leases', () => {
 
   /** Answers SUBSCRIBEs with the given code per filter (default: granted QoS as asked). */
   function autoSuback(peer: PeerConnection, code?: (filter: string, qos: number) => number): void {
-    peer.on('packet', (p) => {
+    peer.on('packet', (p: Packet) => {
       if (p.type !== 'subscribe') return;
       peer.send({ type: 'suback', packetId: p.packetId, reasonCodes: p.subscriptions.map((s) => code?.(s.topicFilter, s.qos) ?? s.qos) });
     });
