@@ -31,7 +31,7 @@ export class CommandRefusedError extends MqttError {
 /** A queued message's Message Expiry Interval ran out before it could be sent. */
 export class MessageExpiredError extends MqttError {
   constructor(topic: string) {
-    super(`publish to "${topic}" dropped: its message expiry interval elapsed while queued`, 0x80, 'MQTT-3.3.2-5');
+    super(`publish to "${topic}" dropped: its message expiry interval elapsed while queued`, 0x80);
   }
 }
 

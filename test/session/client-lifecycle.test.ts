@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { ConnectRefusedError, InvalidCommandError, SessionClosedError } from '../../src/session/errors';
 import {
   connectPacket, goOnline, kinds, msg, newSession, noSchedule, only, puback, publishPacket, pubcomp, pubrec, sent,
+  stmt,
 } from './helpers';
 
 describe('session/client CONNACK', () => {
@@ -31,11 +32,11 @@ describe('session/client CONNACK', () => {
     const s = newSession(5);
     s.connectionOpened(connectPacket(5), 0);
     const [v] = only(s.onPacket(publishPacket('t', 0), 1), 'protocolViolation');
-    assert.deepEqual([v!.reasonCode, v!.statement], [0x82, 'MQTT-3.2.0-1']);
+    assert.deepEqual([v!.reasonCode, v!.statement], [0x82, stmt('3.2.0-1')]);
     assert.deepEqual(kinds(noSchedule(s.onPacket({ type: 'auth', reasonCode: 0x18 }, 1))), ['auth']);
     goOnlineAfterOpen(s);
     const [again] = only(s.onPacket({ type: 'connack', sessionPresent: false, reasonCode: 0 }, 2), 'protocolViolation');
-    assert.equal(again!.statement, 'MQTT-3.2.0-2');
+    assert.equal(again!.statement, stmt('3.2.0-2'));
   });
 
   it('without a CONNACK in time, a connect timeout comes from tick()', () => {
@@ -52,7 +53,7 @@ function goOnlineAfterOpen(s: ReturnType<typeof newSession>): void {
 }
 
 describe('session/client keepalive', () => {
-  it('sends PINGREQ after a keepalive period without sending, scheduling exactly when [MQTT-3.1.2-23] [v5 MQTT-3.1.2-20]', () => {
+  it('sends PINGREQ after a keepalive period without sending, scheduling exactly when [3.1.1 MQTT-3.1.2-23] [v5 MQTT-3.1.2-20]', () => {
     const s = newSession(4, { connectTimeoutMs: 0 });
     const fx = goOnline(s, { keepalive: 30, now: 0 });
     assert.deepEqual(only(fx, 'schedule'), [{ kind: 'schedule', at: 30_000 }]);
@@ -64,7 +65,7 @@ describe('session/client keepalive', () => {
     assert.deepEqual(kinds(s.tick(40_000)), ['send:pingreq', 'schedule']);
   });
 
-  it('declares the link dead when nothing arrives within 1.5x keepalive [MQTT-3.1.2-24]', () => {
+  it('declares the link dead when nothing arrives within 1.5x keepalive', () => {
     const s = newSession(4);
     goOnline(s, { keepalive: 10, now: 0 });
     s.tick(10_000); // PINGREQ
@@ -126,21 +127,21 @@ describe('session/client subscribe and unsubscribe', () => {
     assert.deepEqual(only(s4.onPacket({ type: 'unsuback', packetId: 1 }, 2), 'complete')[0]!.result, { kind: 'unsubscribed' });
   });
 
-  it('an empty SUBSCRIBE or UNSUBSCRIBE is refused locally [MQTT-3.8.3-3] [MQTT-3.10.3-2]', () => {
+  it('an empty SUBSCRIBE or UNSUBSCRIBE is refused locally [3.1.1 MQTT-3.8.3-3] [3.1.1 MQTT-3.10.3-2]', () => {
     const s = newSession(4);
     goOnline(s);
     const a = only(s.subscribe('s', { subscriptions: [] }, 0), 'fail')[0]!.error;
-    assert.ok(a instanceof InvalidCommandError && a.statement === 'MQTT-3.8.3-3');
+    assert.ok(a instanceof InvalidCommandError && a.statement === stmt('3.8.3-3'));
     const b = only(s.unsubscribe('u', { topicFilters: [] }, 0), 'fail')[0]!.error;
-    assert.ok(b instanceof InvalidCommandError && b.statement === 'MQTT-3.10.3-2');
+    assert.ok(b instanceof InvalidCommandError && b.statement === stmt('3.10.3-2'));
   });
 
-  it('a SUBACK with the wrong number of codes, or for an unknown id, is a violation [MQTT-3.8.4-5] [v5 MQTT-3.8.4-6] [v5 MQTT-2.2.1-6]', () => {
+  it('a SUBACK with the wrong number of codes, or for an unknown id, is a violation [v5 MQTT-3.8.4-6] [v5 MQTT-2.2.1-6]', () => {
     const s = newSession(5);
     goOnline(s);
     s.subscribe('s', { subscriptions: [{ topicFilter: 'a', qos: 0 }] }, 0);
-    assert.equal(only(s.onPacket({ type: 'suback', packetId: 1, reasonCodes: [0, 0] }, 1), 'protocolViolation')[0]!.statement, 'MQTT-3.8.4-6');
-    assert.equal(only(s.onPacket({ type: 'suback', packetId: 9, reasonCodes: [0] }, 1), 'protocolViolation')[0]!.statement, 'MQTT-2.2.1-6');
+    assert.equal(only(s.onPacket({ type: 'suback', packetId: 1, reasonCodes: [0, 0] }, 1), 'protocolViolation')[0]!.statement, stmt('3.8.4-6'));
+    assert.equal(only(s.onPacket({ type: 'suback', packetId: 9, reasonCodes: [0] }, 1), 'protocolViolation')[0]!.statement, stmt('2.2.1-6'));
   });
 });
 
@@ -152,11 +153,11 @@ describe('session/client peer violations', () => {
     s.publish('q2', msg('t', 2), 0); // id 2
     for (const p of [puback(7), pubrec(1), puback(2), pubcomp(2)]) {
       const [v] = only(s.onPacket(p, 1), 'protocolViolation');
-      assert.deepEqual([v!.reasonCode, v!.statement], [0x82, 'MQTT-2.2.1-5'], p.type);
+      assert.deepEqual([v!.reasonCode, v!.statement], [0x82, stmt('2.2.1-5')], p.type);
     }
     const s4 = newSession(4);
     goOnline(s4);
-    assert.equal(only(s4.onPacket(puback(3), 1), 'protocolViolation')[0]!.statement, 'MQTT-2.3.1-6');
+    assert.equal(only(s4.onPacket(puback(3), 1), 'protocolViolation')[0]!.statement, stmt('2.3.1-6'));
   });
 
   it('a server sending client-only packets is a violation', () => {
@@ -177,7 +178,7 @@ describe('session/client peer violations', () => {
 });
 
 describe('session/client DISCONNECT and shutdown', () => {
-  it('sends DISCONNECT, then close; nothing more is sent on that connection [MQTT-3.14.4-1] [MQTT-3.14.4-2] [v5 MQTT-3.14.4-1] [v5 MQTT-3.14.4-2]', () => {
+  it('sends DISCONNECT, then close; nothing more is sent on that connection [v5 MQTT-3.14.4-1] [v5 MQTT-3.14.4-2]', () => {
     const s = newSession(5);
     goOnline(s, { keepalive: 10 });
     const fx = s.disconnect('d', { reasonCode: 0x04 }, 1);
@@ -192,10 +193,16 @@ describe('session/client DISCONNECT and shutdown', () => {
     assert.equal(sent(goOnline(s, { now: 5 })).length, 1, 'the queued publish goes out on the next connection');
   });
 
-  it('3.1.1 DISCONNECT has no reason code; v5 refuses a Session Expiry when CONNECT had 0', () => {
+  it('3.1.1 DISCONNECT has no reason code, is followed by close and nothing more [3.1.1 MQTT-3.14.4-1] [3.1.1 MQTT-3.14.4-2]', () => {
     const s4 = newSession(4);
     goOnline(s4);
-    assert.deepEqual(sent(s4.disconnect('d', {}, 0)), [{ type: 'disconnect' }]);
+    assert.deepEqual(noSchedule(s4.disconnect('d', {}, 0)), [
+      { kind: 'send', packet: { type: 'disconnect' } }, { kind: 'close' }, { kind: 'complete', handle: 'd', result: { kind: 'disconnected' } },
+    ]);
+    assert.deepEqual(sent(s4.publish('p', msg('t', 1), 1)), []);
+  });
+
+  it('v5 refuses a DISCONNECT Session Expiry Interval when CONNECT had 0', () => {
     const s5 = newSession(5);
     goOnline(s5);
     const [fail] = only(s5.disconnect('d', { properties: { sessionExpiryInterval: 60 } }, 0), 'fail');

@@ -17,7 +17,7 @@ describe('session/client outgoing QoS', () => {
         assert.deepEqual(only(fx, 'complete')[0], { kind: 'complete', handle: 'h0', result: { kind: 'published', reasonCode: 0 } });
       });
 
-      it('QoS 1: persist then PUBLISH with a fresh id and DUP 0; held until PUBACK, which unpersists and completes [MQTT-4.3.2-1] [v5 MQTT-4.3.2-1] [v5 MQTT-4.3.2-2] [v5 MQTT-4.3.2-3]', () => {
+      it('QoS 1: persist then PUBLISH with a fresh id and DUP 0; held until PUBACK, which unpersists and completes [3.1.1 MQTT-4.3.2-1] [v5 MQTT-4.3.2-1] [v5 MQTT-4.3.2-2] [v5 MQTT-4.3.2-3]', () => {
         const s = newSession(version);
         goOnline(s);
         const fx = noSchedule(s.publish('h1', msg('t', 1), 1));
@@ -34,7 +34,7 @@ describe('session/client outgoing QoS', () => {
         assert.equal(s.stats.inflight, 0);
       });
 
-      it('QoS 2: PUBLISH, PUBREC -> persist pubrel stage + PUBREL with the same id, PUBCOMP -> unpersist + complete [MQTT-4.3.3-1] [v5 MQTT-4.3.3-1] [v5 MQTT-4.3.3-2] [v5 MQTT-4.3.3-3] [v5 MQTT-4.3.3-4] [v5 MQTT-4.3.3-5] [MQTT-2.3.1-6] [v5 MQTT-2.2.1-5]', () => {
+      it('QoS 2: PUBLISH, PUBREC -> persist pubrel stage + PUBREL with the same id, PUBCOMP -> unpersist + complete [3.1.1 MQTT-4.3.3-1] [v5 MQTT-4.3.3-1] [v5 MQTT-4.3.3-2] [v5 MQTT-4.3.3-3] [v5 MQTT-4.3.3-4] [v5 MQTT-4.3.3-5] [MQTT-2.3.1-6] [v5 MQTT-2.2.1-5]', () => {
         const s = newSession(version);
         goOnline(s);
         const fx = noSchedule(s.publish('h2', msg('t', 2), 1));
@@ -103,7 +103,7 @@ describe('session/client incoming QoS', () => {
         assert.deepEqual(kinds(noSchedule(s.onPacket(publishPacket('x', 0), 1))), ['deliver']);
       });
 
-      it('QoS 1: delivered, then PUBACK with the same id; the id then means a new message [MQTT-4.3.2-2] [MQTT-4.5.0-2] [v5 MQTT-4.3.2-4] [v5 MQTT-4.3.2-5]', () => {
+      it('QoS 1: delivered, then PUBACK with the same id; the id then means a new message [3.1.1 MQTT-4.3.2-2] [MQTT-4.5.0-2] [v5 MQTT-4.3.2-4] [v5 MQTT-4.3.2-5]', () => {
         const s = newSession(version);
         goOnline(s);
         const fx = noSchedule(s.onPacket(publishPacket('x', 1, 7), 1));
@@ -112,7 +112,7 @@ describe('session/client incoming QoS', () => {
         assert.deepEqual(kinds(noSchedule(s.onPacket(publishPacket('x', 1, 7, { dup: true }), 2))), ['deliver', 'send:puback']);
       });
 
-      it('QoS 2 method B: persist id, deliver, PUBREC; a re-sent PUBLISH gets PUBREC only; PUBREL frees the id with PUBCOMP [MQTT-4.3.3-2] [v5 MQTT-4.3.3-8] [v5 MQTT-4.3.3-10] [v5 MQTT-4.3.3-11] [v5 MQTT-4.3.3-12]', () => {
+      it('QoS 2 method B: persist id, deliver, PUBREC; a re-sent PUBLISH gets PUBREC only; PUBREL frees the id with PUBCOMP [3.1.1 MQTT-4.3.3-2] [v5 MQTT-4.3.3-8] [v5 MQTT-4.3.3-10] [v5 MQTT-4.3.3-11] [v5 MQTT-4.3.3-12]', () => {
         const s = newSession(version);
         goOnline(s);
         const first = noSchedule(s.onPacket(publishPacket('x', 2, 9), 1));

@@ -73,3 +73,9 @@ export function publishes(fx: Fx): PublishPacket[] {
 export function noSchedule(fx: Fx): Fx {
   return fx.filter((e) => e.kind !== 'schedule');
 }
+
+/**
+ * A statement id for assertions on error values. Citations belong in test titles, where the coverage
+ * tool reads them with their spec tag; ids built here are not counted twice or for the wrong spec.
+ */
+export const stmt = (n: string): string => `MQTT-${n}`;

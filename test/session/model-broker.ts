@@ -119,7 +119,7 @@ export class ReferenceBroker {
     const id = p.packetId!;
     if (this.version === 5 && !this.unackedFromClient.has(id)) {
       this.unackedFromClient.add(id);
-      assert.ok(this.unackedFromClient.size <= this.limits.receiveMaximum, `client exceeded Receive Maximum ${this.limits.receiveMaximum} [MQTT-3.3.4-7]`);
+      assert.ok(this.unackedFromClient.size <= this.limits.receiveMaximum, `client exceeded Receive Maximum ${this.limits.receiveMaximum} [v5 MQTT-3.3.4-7]`);
     }
     if (p.qos === 1) {
       this.received.push({ uid, qos: 1, topic, epoch: this.epoch });

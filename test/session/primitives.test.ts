@@ -8,7 +8,7 @@ import { OutboundInflight, type InflightMessage } from '../../src/session/outbou
 import { MAX_PACKET_ID, PacketIdAllocator } from '../../src/session/packet-ids';
 import { isSessionExpired, sessionExpiryInterval, SESSION_NEVER_EXPIRES } from '../../src/session/session-expiry';
 import { TopicAliasReceiver, TopicAliasSender } from '../../src/session/topic-alias';
-import { connectPacket } from './helpers';
+import { connectPacket, stmt } from './helpers';
 
 describe('session/packet-ids', () => {
   it('hands out non-zero 16-bit ids, never one in use, wrapping from 65535 to 1 [MQTT-2.3.1-1] [MQTT-2.3.1-2] [v5 MQTT-2.2.1-3] [v5 MQTT-2.2.1-4]', () => {
@@ -90,7 +90,7 @@ describe('session/outbound OutboundInflight', () => {
 });
 
 describe('session/inbound InboundQos2 (method B)', () => {
-  it('a new id is delivered once; repeats until PUBREL are duplicates; after PUBREL the id is new again [MQTT-4.3.3-2] [v5 MQTT-4.3.3-10] [v5 MQTT-4.3.3-12]', () => {
+  it('a new id is delivered once; repeats until PUBREL are duplicates; after PUBREL the id is new again [3.1.1 MQTT-4.3.3-2] [v5 MQTT-4.3.3-10] [v5 MQTT-4.3.3-12]', () => {
     const r = new InboundQos2();
     assert.equal(r.onPublish(10), 'new');
     assert.equal(r.onPublish(10), 'duplicate');
@@ -154,17 +154,17 @@ describe('session/topic-alias', () => {
     const zero = r.resolve('x', 0);
     assert.ok(!zero.ok && zero.reasonCode === 0x94);
     const big = r.resolve('x', 4);
-    assert.ok(!big.ok && big.reasonCode === 0x94 && big.statement === 'MQTT-3.3.2-11');
+    assert.ok(!big.ok && big.reasonCode === 0x94 && big.statement === stmt('3.3.2-11'));
     const unmapped = r.resolve('', 1);
     assert.ok(!unmapped.ok && unmapped.reasonCode === 0x82);
     const broker = new TopicAliasReceiver({ maximum: 0, peer: 'client' });
     const none = broker.resolve('x', 1);
-    assert.ok(!none.ok && none.statement === 'MQTT-3.2.2-18');
+    assert.ok(!none.ok && none.statement === stmt('3.2.2-18'));
   });
 });
 
 describe('session/keepalive', () => {
-  it('client: PINGREQ after a keepalive period without sending [MQTT-3.1.2-23] [v5 MQTT-3.1.2-20]', () => {
+  it('client: PINGREQ after a keepalive period without sending [3.1.1 MQTT-3.1.2-23] [v5 MQTT-3.1.2-20]', () => {
     const k = new Keepalive('client');
     k.start(10, 0);
     assert.equal(k.nextDeadline(), 10_000);
@@ -188,7 +188,7 @@ describe('session/keepalive', () => {
     assert.equal(k.check(15_000), 'timeout', 'nothing received for 1.5x keepalive');
   });
 
-  it('server: never pings; drops a client silent for 1.5x its keepalive [MQTT-3.1.2-24] [v5 MQTT-3.1.2-22]', () => {
+  it('server: never pings; drops a client silent for 1.5x its keepalive [3.1.1 MQTT-3.1.2-24] [v5 MQTT-3.1.2-22]', () => {
     const k = new Keepalive('server');
     k.start(60, 0);
     assert.equal(k.nextDeadline(), 90_000);
