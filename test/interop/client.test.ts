@@ -1,0 +1,185 @@
+// Our client against a real Mosquitto: MQTT 3.1.1 and 5, TCP, TLS and WebSocket, QoS 0/1/2 both ways,
+// retained messages, will, session resume, refused credentials.
+import assert from 'node:assert/strict';
+import { ConnectionPool } from '../../src/client/pool';
+import type { Delivery } from '../../src/client/types';
+import { hasOpenssl, makePki, type Pki } from '../client/helpers/pki';
+import { withTimeout } from '../client/helpers/wait';
+import { Clients, Collector, waitStatus } from './client-helpers';
+import { describeWithMosquitto, Mosquitto } from './mosquitto';
+
+describeWithMosquitto('client interop with Mosquitto', function () {
+  this.timeout(20_000);
+  let broker: Mosquitto;
+  let pki: Pki | undefined;
+  const clients = new Clients();
+
+  before(async () => {
+    pki = hasOpenssl() ? makePki() : undefined;
+    broker = await Mosquitto.start({
+      websockets: true,
+      ...(pki ? { tls: { caFile: pki.files.ca, certFile: pki.files.serverCert, keyFile: pki.files.serverKey } } : {}),
+    });
+  });
+  after(async () => {
+    await broker?.stop();
+    pki?.cleanup();
+  });
+  afterEach(() => clients.disposeAll());
+
+  for (const protocolVersion of [4, 5] as const) {
+    const tag = protocolVersion === 5 ? 'v5' : '3.1.1';
+    describe(`MQTT ${tag}`, () => {
+      it(`delivers QoS 0, 1 and 2 in both directions, each exactly as sent [${tag} MQTT-4.3.3-9]`, async () => {
+        const a = await clients.connected({ url: broker.url, protocolVersion, clientId: `a${protocolVersion}` });
+        const b = await clients.connected({ url: broker.url, protocolVersion, clientId: `b${protocolVersion}` });
+        const atA = new Collector(a);
+        const atB = new Collector(b);
+        assert.deepEqual((await a.subscribe([{ topicFilter: 'x/a/#', qos: 2 }])).reasonCodes, [2]);
+        assert.deepEqual((await b.subscribe([{ topicFilter: 'x/b/#', qos: 2 }])).reasonCodes, [2]);
+        for (const qos of [0, 1, 2] as const) {
+          assert.equal((await a.publish({ topic: `x/b/${qos}`, payload: `to-b-${qos}`, qos })).qos, qos);
+          assert.equal((await b.publish({ topic: `x/a/${qos}`, payload: `to-a-${qos}`, qos })).qos, qos);
+        }
+        await atA.wait(3);
+        await atB.wait(3);
+        assert.deepEqual(atB.messages.map((m) => [m.topic, m.qos, m.payload.toString()]), [
+          ['x/b/0', 0, 'to-b-0'],
+          ['x/b/1', 1, 'to-b-1'],
+          ['x/b/2', 2, 'to-b-2'],
+        ]);
+        assert.deepEqual(atA.payloads, ['to-a-0', 'to-a-1', 'to-a-2']);
+      });
+
+      it(`stores and delivers retained messages [${tag} MQTT-3.3.1-6]`, async () => {
+        const pub = await clients.connected({ url: broker.url, protocolVersion });
+        await pub.publish({ topic: `ret/${tag}`, payload: 'kept', qos: 1, retain: true });
+        const sub = await clients.connected({ url: broker.url, protocolVersion });
+        const got = new Collector(sub);
+        await sub.subscribe([{ topicFilter: `ret/${tag}`, qos: 1 }]);
+        await got.wait(1);
+        assert.equal(got.messages[0]!.retain, true);
+        assert.equal(got.payloads[0], 'kept');
+        await pub.publish({ topic: `ret/${tag}`, payload: '', qos: 1, retain: true }); // clear it
+      });
+
+      it(`publishes the will when the connection is lost, not on a clean disconnect [${tag} MQTT-3.1.2-8]`, async () => {
+        const watcher = await clients.connected({ url: broker.url, protocolVersion });
+        const got = new Collector(watcher);
+        await watcher.subscribe([{ topicFilter: `will/${tag}/#`, qos: 1 }]);
+        const clean = await clients.connected({ url: broker.url, protocolVersion, will: { topic: `will/${tag}/clean`, payload: 'no' } });
+        await clean.close();
+        const lost = await clients.connected({ url: broker.url, protocolVersion, reconnect: false, will: { topic: `will/${tag}/lost`, payload: 'gone', qos: 1 } });
+        (lost as unknown as { transport: { destroy(): void } }).transport.destroy(); // abnormal loss
+        await got.wait(1);
+        assert.deepEqual(got.messages.map((m) => [m.topic, m.payload.toString()]), [[`will/${tag}/lost`, 'gone']]);
+      });
+
+      it(`resumes a persistent session and receives what was published while away [${tag} MQTT-3.2.2-2]`, async () => {
+        const id = `resume-${tag.replace('.', '')}`;
+        const options = { url: broker.url, protocolVersion, clientId: id, clean: false, sessionExpiryInterval: 300 } as const;
+        const sub = await clients.connected(options);
+        await sub.subscribe([{ topicFilter: `away/${tag}`, qos: 1 }]);
+        await sub.close();
+        const pub = await clients.connected({ url: broker.url, protocolVersion });
+        for (let i = 0; i < 5; i++) await pub.publish({ topic: `away/${tag}`, payload: String(i), qos: 1 });
+        const again = clients.make(options);
+        const got = new Collector(again);
+        again.open();
+        await waitStatus(again, (s) => s.phase === 'connected');
+        assert.equal(again.server?.sessionPresent, true);
+        await got.wait(5);
+        assert.deepEqual(got.payloads, ['0', '1', '2', '3', '4']);
+      });
+    });
+  }
+
+  it('connects over WebSocket with subprotocol mqtt', async () => {
+    const c = await clients.connected({ url: `ws://127.0.0.1:${broker.ports.ws}/mqtt`, protocolVersion: 5 });
+    const got = new Collector(c);
+    await c.subscribe([{ topicFilter: 'ws/echo', qos: 1 }]);
+    await c.publish({ topic: 'ws/echo', payload: 'over-ws', qos: 1 });
+    await got.wait(1);
+    assert.equal(got.payloads[0], 'over-ws');
+  });
+
+  it('connects over TLS with a throwaway CA, and reports an unknown CA clearly', async function () {
+    if (!pki) this.skip();
+    const c = await clients.connected({ url: `mqtts://localhost:${broker.ports.mqtts}`, tls: { ca: pki!.ca } });
+    await c.publish({ topic: 'tls/x', payload: 'secure', qos: 1 });
+    const untrusting = clients.make({ url: `mqtts://localhost:${broker.ports.mqtts}`, reconnect: false });
+    untrusting.open();
+    const s = await waitStatus(untrusting, (st) => st.phase === 'disconnected');
+    assert.equal(s.error?.name, 'TransportError');
+    assert.match(s.error!.message, /^TLS: /);
+  });
+
+  it('connects over WSS', async function () {
+    if (!pki) this.skip();
+    const c = await clients.connected({ url: `wss://localhost:${broker.ports.wss}/`, tls: { ca: pki!.ca } });
+    assert.equal(c.status.phase, 'connected');
+  });
+
+  it('delivers each message once per pool lease despite overlapping subscriptions (3.1.1 duplicates)', async () => {
+    const pool = new ConnectionPool();
+    try {
+      await pool.define('cfg', { url: broker.url, protocolVersion: 4 });
+      const lease = pool.acquire('cfg', { id: 'n1' });
+      const got: string[] = [];
+      const handler = (d: Delivery): void => void got.push(`${d.subscription}|${d.packet.payload.toString()}`);
+      await lease.subscribe('ov/#', { qos: 1 }, handler);
+      await lease.subscribe('ov/+', { qos: 1 }, handler);
+      await lease.subscribe('ov/1', { qos: 1 }, handler);
+      const pub = await clients.connected({ url: broker.url });
+      for (let i = 0; i < 3; i++) await pub.publish({ topic: 'ov/1', payload: `m${i}`, qos: 1 });
+      await pub.publish({ topic: 'ov/end', payload: 'end', qos: 1 });
+      await withTimeout(
+        new Promise<void>((resolve) => {
+          const check = (): void => (got.some((g) => g.endsWith('|end')) ? resolve() : void setTimeout(check, 10));
+          check();
+        }),
+        5000,
+        'end marker',
+      );
+      assert.deepEqual(got.map((g) => g.split('|')[1]), ['m0', 'm1', 'm2', 'end']);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+});
+
+describeWithMosquitto('client interop with Mosquitto: authentication', function () {
+  this.timeout(20_000);
+  let broker: Mosquitto;
+  const clients = new Clients();
+  before(async () => {
+    broker = await Mosquitto.start({ users: { alice: 'secret' } });
+  });
+  after(() => broker?.stop());
+  afterEach(() => clients.disposeAll());
+
+  for (const protocolVersion of [4, 5] as const) {
+    it(`reports a wrong password with its reason code and backs off without a reconnect storm (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'})`, async () => {
+      const ok = await clients.connected({ url: broker.url, protocolVersion, username: 'alice', password: 'secret' });
+      assert.equal(ok.status.phase, 'connected');
+      const c = clients.make({
+        url: broker.url,
+        protocolVersion,
+        username: 'alice',
+        password: 'wrong',
+        reconnect: { initialDelayMs: 50, maxDelayMs: 60_000 },
+      });
+      const attempts: string[] = [];
+      c.on('status', (s) => attempts.push(s.phase));
+      c.open();
+      const s = await waitStatus(c, (st) => st.phase === 'reconnecting');
+      assert.equal(s.error?.name, 'ConnectionRefusedError');
+      const code = (s.error as unknown as { reasonCode: number }).reasonCode;
+      if (protocolVersion === 5) assert.ok(code === 0x86 || code === 0x87, `reason 0x${code.toString(16)}`);
+      else assert.ok(code === 4 || code === 5, `return code ${code}`);
+      assert.equal(s.retryReason, 'refused');
+      assert.equal(s.retryInMs, 60_000, 'auth failures back off to the maximum');
+      assert.equal(attempts.filter((p) => p === 'connecting').length, 1);
+    });
+  }
+});
