@@ -28,7 +28,7 @@ function onConnectVerdict(ctx: ConnectContext, verdict: AuthStepVerdict): StepRe
   const { conn } = ctx;
   if (conn.state === 'closed') return 'stop';
   if (verdict.status === 'fail') {
-    return refuseConnect(ctx, verdict.reasonCode ?? 0x87, verdict.reasonString ?? 'authentication failed', verdict.reasonString);
+    return refuseConnect(ctx, verdict.reasonCode ?? 0x87, verdict.reasonString ?? 'authentication failed', verdict);
   }
   if (verdict.status === 'success') {
     ctx.connack.authenticationMethod = conn.authMethod;
@@ -67,7 +67,7 @@ export function reauthenticate(conn: Connection, packet: AuthPacket): void | Pro
   const next = (v: AuthStepVerdict): void => {
     if (conn.state === 'closed') return;
     if (v.status === 'fail') {
-      conn.disconnect(v.reasonCode ?? 0x87, v.reasonString ?? 're-authentication failed', v.reasonString);
+      conn.disconnect(v.reasonCode ?? 0x87, v.reasonString ?? 're-authentication failed', v);
       return;
     }
     conn.reauthenticating = v.status === 'continue';

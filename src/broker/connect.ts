@@ -7,7 +7,7 @@ import type { ConnackPacket, ConnackProperties, ConnectPacket } from '../codec/t
 import { topicNameProblem } from '../topic/validate';
 import { startEnhancedAuth } from './auth';
 import type { Connection } from './connection';
-import type { ClientInfo } from './hooks';
+import type { ClientInfo, ConnectVerdict, Diagnostics } from './hooks';
 import { snapshotOf, takeOverSession } from './lifecycle';
 import { PROTOCOL_MAX_PACKET } from './options';
 import { resend } from './outbound';
@@ -31,14 +31,14 @@ export interface ConnectContext {
 type ConnectStep = (ctx: ConnectContext) => StepResult | Promise<StepResult>;
 
 /** Refuses the CONNECT with a v5 reason code, mapped to a return code for 3.1/3.1.1. */
-export function refuseConnect(ctx: ConnectContext, reasonCode: number, message: string, reasonString?: string): 'stop' {
+export function refuseConnect(ctx: ConnectContext, reasonCode: number, message: string, diagnostics?: Diagnostics): 'stop' {
   const { conn } = ctx;
   const version = conn.version;
   if (reasonCode === 0x86 || reasonCode === 0x87 || reasonCode === 0x8c) {
     conn.core.stats.authFailures++;
     conn.core.emit('authFailure', ctx.info, reasonCode);
   }
-  conn.refuse(reasonCode, message, { version, code: version === 5 ? reasonCode : connectReturnCodeFor(reasonCode), reasonString });
+  conn.refuse(reasonCode, message, { version, code: version === 5 ? reasonCode : connectReturnCodeFor(reasonCode), diagnostics });
   return 'stop';
 }
 
@@ -150,12 +150,11 @@ function authenticate(ctx: ConnectContext): StepResult | Promise<StepResult> {
   return judge(ctx, verdict);
 }
 
-function judge(ctx: ConnectContext, verdict: boolean | { reasonCode: number; reasonString?: string }): StepResult {
+function judge(ctx: ConnectContext, verdict: ConnectVerdict): StepResult {
   if (ctx.conn.state === 'closed') return 'stop';
   if (verdict === true) return 'next';
   if (verdict === false) return refuseConnect(ctx, 0x87, 'not authorized');
-  return refuseConnect(ctx, verdict.reasonCode >= 0x80 ? verdict.reasonCode : 0x87, verdict.reasonString ?? 'refused',
-    verdict.reasonString);
+  return refuseConnect(ctx, verdict.reasonCode >= 0x80 ? verdict.reasonCode : 0x87, verdict.reasonString ?? 'refused', verdict);
 }
 
 function takeOver(ctx: ConnectContext): StepResult {

@@ -10,7 +10,7 @@ import type { ConnackPacket, DisconnectPacket, Packet, ProtocolVersion } from '.
 import { continueAuth, reauthenticate } from './auth';
 import { runConnect, type ConnectContext } from './connect';
 import type { BrokerCore } from './core';
-import type { ClientInfo } from './hooks';
+import { diagnosticProperties, type ClientInfo, type Diagnostics } from './hooks';
 import { handlePublish, handlePubrel } from './inbound';
 import { detachSession, type PendingWill } from './lifecycle';
 import { onPuback, onPubcomp, onPubrec, pump } from './outbound';
@@ -216,24 +216,26 @@ export class Connection implements SessionConnection {
    * [MQTT-3.14.0-1] (never a Session Expiry Interval [MQTT-3.14.2-2]); nothing follows it
    * [MQTT-3.14.4-1] and the connection is closed [MQTT-3.14.4-2]. 3.1.1 clients are just closed.
    */
-  disconnect(reasonCode: number, message: string, reasonString?: string): void {
+  disconnect(reasonCode: number, message: string, diagnostics?: Diagnostics): void {
     if (this.state === 'closed') return;
     const wasReady = this.state === 'ready';
     this.teardown({ reasonCode, origin: 'server', message }, 'publish');
     if (wasReady && this.version === 5) {
       const packet: DisconnectPacket = { type: 'disconnect', reasonCode };
-      if (reasonString !== undefined) packet.properties = { reasonString };
+      const properties = diagnosticProperties(diagnostics);
+      if (properties) packet.properties = properties;
       this.endWith(packet);
     } else this.endWith(undefined);
   }
 
   /** Refuses a CONNECT: CONNACK with the code (Session Present 0 [MQTT-3.2.2-6]), then close [MQTT-3.2.2-7]. */
-  refuse(reasonCode: number, message: string, reply: { version: ProtocolVersion; code: number; reasonString?: string }): void {
+  refuse(reasonCode: number, message: string, reply: { version: ProtocolVersion; code: number; diagnostics?: Diagnostics }): void {
     if (this.state === 'closed') return;
     this.teardown({ reasonCode, origin: 'server', message }, 'discard');
     this.writer.version = reply.version;
     const connack: ConnackPacket = { type: 'connack', sessionPresent: false, reasonCode: reply.code };
-    if (reply.reasonString !== undefined && reply.version === 5) connack.properties = { reasonString: reply.reasonString };
+    const properties = reply.version === 5 ? diagnosticProperties(reply.diagnostics) : undefined;
+    if (properties) connack.properties = properties;
     this.endWith(connack);
   }
 

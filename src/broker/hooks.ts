@@ -25,10 +25,15 @@ export interface Credentials {
   userProperties: UserProperties | undefined;
 }
 
-/** A refusal with a v5 reason code (mapped to the closest 3.1.1 return code for older clients). */
-export interface Refusal {
-  reasonCode: number;
+/** Reason String and User Properties a v5 refusal may carry (left out when the client cannot take them). */
+export interface Diagnostics {
   reasonString?: string;
+  userProperties?: UserProperties;
+}
+
+/** A refusal with a v5 reason code (mapped to the closest 3.1.1 return code for older clients). */
+export interface Refusal extends Diagnostics {
+  reasonCode: number;
 }
 
 /** true accepts; false refuses with 0x87 Not authorized (3.1.1: 5); a Refusal picks the code. */
@@ -60,7 +65,7 @@ export interface AuthStep {
 export type AuthStepVerdict =
   | { status: 'success'; data?: Buffer }
   | { status: 'continue'; data?: Buffer }
-  | { status: 'fail'; reasonCode?: number; reasonString?: string };
+  | ({ status: 'fail'; reasonCode?: number } & Diagnostics);
 
 export interface BrokerHooks {
   /** Called for every CONNECT (after enhanced authentication, when used). */
@@ -75,14 +80,11 @@ export interface BrokerHooks {
   published?(message: BrokerMessage, client: ClientInfo | null): void;
 }
 
-/** v5 reason code -> MQTT 3.1.1 CONNACK return code. */
-export function connackReturnCode(reasonCode: number): number {
-  switch (reasonCode) {
-    case 0: return 0;
-    case 0x84: return 1;                       // unsupported protocol version
-    case 0x85: return 2;                       // client identifier not valid
-    case 0x86: return 4;                       // bad user name or password
-    case 0x87: case 0x8a: case 0x8c: return 5; // not authorized / banned / bad auth method
-    default: return 3;                         // server unavailable (busy, quota, shutting down, ...)
-  }
+/** The properties object for a refusal's diagnostics, or undefined when it has none. */
+export function diagnosticProperties(d: Diagnostics | undefined): Diagnostics | undefined {
+  if (!d || (d.reasonString === undefined && d.userProperties === undefined)) return undefined;
+  const out: Diagnostics = {};
+  if (d.reasonString !== undefined) out.reasonString = d.reasonString;
+  if (d.userProperties !== undefined) out.userProperties = d.userProperties;
+  return out;
 }

@@ -6,7 +6,7 @@ import { MqttError, ProtocolError } from '../codec';
 import type { PublishPacket, PubrelPacket } from '../codec/types';
 import { topicNameProblem } from '../topic/validate';
 import type { Connection } from './connection';
-import type { PublishVerdict } from './hooks';
+import { diagnosticProperties, type Diagnostics, type PublishVerdict } from './hooks';
 import { makeMessage, type BrokerMessage } from './message';
 
 interface PublishContext {
@@ -16,8 +16,8 @@ interface PublishContext {
   message: BrokerMessage | undefined;
   /** Reason code for PUBACK / PUBREC (v5). */
   reasonCode: number;
-  /** Reason String for PUBACK / PUBREC from a hook's refusal (v5). */
-  reasonString: string | undefined;
+  /** Reason String / User Properties for PUBACK / PUBREC from a hook's refusal (v5). */
+  diagnostics: Diagnostics | undefined;
 }
 
 type StepResult = 'next' | 'stop';
@@ -38,6 +38,14 @@ function resolveTopicAlias(ctx: PublishContext): StepResult {
   const topic = aliases.get(alias);
   if (topic === undefined) throw new ProtocolError(`Topic Alias ${alias} used before it was set`);
   ctx.topic = topic;
+  return 'next';
+}
+
+/** A client's PUBLISH never carries a Subscription Identifier [MQTT-3.3.4-6]. */
+function checkProperties(ctx: PublishContext): StepResult {
+  if (ctx.packet.properties?.subscriptionIdentifiers !== undefined) {
+    throw new ProtocolError('PUBLISH from a client with a Subscription Identifier', 'MQTT-3.3.4-6');
+  }
   return 'next';
 }
 
@@ -98,7 +106,7 @@ function deny(ctx: PublishContext, verdict: PublishVerdict): StepResult {
   if (verdict === true) return 'next';
   ctx.message = undefined;
   ctx.reasonCode = verdict === false || verdict.reasonCode < 0x80 ? 0x87 : verdict.reasonCode;
-  if (verdict !== false) ctx.reasonString = verdict.reasonString;
+  if (verdict !== false) ctx.diagnostics = diagnosticProperties(verdict);
   return 'next';
 }
 
@@ -120,7 +128,7 @@ function acknowledge(ctx: PublishContext): StepResult {
   if (packet.qos === 0) return 'stop';
   const reasonCode = conn.version === 5 ? ctx.reasonCode : 0;
   const packetId = packet.packetId!;
-  const properties = conn.version === 5 && ctx.reasonString !== undefined ? { reasonString: ctx.reasonString } : undefined;
+  const properties = conn.version === 5 ? ctx.diagnostics : undefined;
   if (packet.qos === 1) {
     conn.send(properties ? { type: 'puback', packetId, reasonCode, properties } : { type: 'puback', packetId, reasonCode });
     return 'stop';
@@ -135,12 +143,12 @@ function acknowledge(ctx: PublishContext): StepResult {
 }
 
 const publishSteps: readonly PublishStep[] = [
-  resolveTopicAlias, checkTopic, checkCapabilities, filterDuplicate, authorize, route, acknowledge,
+  checkProperties, resolveTopicAlias, checkTopic, checkCapabilities, filterDuplicate, authorize, route, acknowledge,
 ];
 
 export function handlePublish(conn: Connection, packet: PublishPacket): void | Promise<void> {
   const ctx: PublishContext = {
-    conn, packet, topic: packet.topic, message: undefined, reasonCode: 0, reasonString: undefined,
+    conn, packet, topic: packet.topic, message: undefined, reasonCode: 0, diagnostics: undefined,
   };
   return runSteps(ctx, 0);
 }

@@ -123,7 +123,7 @@ describe('broker: CONNECT and CONNACK', () => {
       await c.disconnect();
     });
 
-    it('[3.1.1 MQTT-3.1.3-8] refuses an empty id with Clean Session 0: return code 2, then close', async () => {
+    it('[3.1.1 MQTT-3.1.3-8] [3.1.1 MQTT-3.1.3-7] refuses an empty id with Clean Session 0: return code 2, then close', async () => {
       const broker = makeBroker();
       const c = TestClient.inMemory(broker, 4);
       c.sendRaw(rawConnect('MQTT', 4, 0, false, '')); // our encoder refuses to write this CONNECT

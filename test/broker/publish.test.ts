@@ -123,7 +123,7 @@ describe('broker: PUBLISH', () => {
       assert.equal(s.frames.at(-1)![0], 0x30);
     });
 
-    it('[v5 MQTT-3.3.4-1] [v5 MQTT-4.3.2-4] [v5 MQTT-2.2.1-5] [3.1.1 MQTT-4.3.2-2] [3.1.1 MQTT-2.3.1-6] answers QoS 1 with PUBACK carrying its id', async () => {
+    it('[v5 MQTT-3.3.4-1] [v5 MQTT-4.3.2-4] [v5 MQTT-2.2.1-5] [3.1.1 MQTT-4.3.2-2] [3.1.1 MQTT-2.3.1-6] [3.1.1 MQTT-3.3.4-1] answers QoS 1 with PUBACK carrying its id', async () => {
       const broker = makeBroker();
       for (const version of [5, 4] as const) {
         const p = await connected(broker, { clientId: `p${version}`, version });

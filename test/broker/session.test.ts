@@ -101,7 +101,7 @@ describe('broker: sessions', () => {
   });
 
   describe('messages for offline clients', () => {
-    it('[3.1.1 MQTT-3.1.2-5] [v5 MQTT-3.2.0-1] queues QoS 1/2 while offline, drops QoS 0, and sends CONNACK first', async () => {
+    it('[3.1.1 MQTT-3.1.2-5] [v5 MQTT-3.2.0-1] [3.1.1 MQTT-3.2.0-1] queues QoS 1/2 while offline, drops QoS 0, and sends CONNACK first', async () => {
       const broker = makeBroker();
       const c = await connected(broker, { clientId: 'c', clean: false, version: 4 });
       await c.subscribe('t', 2);
@@ -130,7 +130,7 @@ describe('broker: sessions', () => {
       await again.expectQuiet();
     });
 
-    it('[v5 MQTT-4.4.0-1] [v5 MQTT-3.3.1-1] [v5 MQTT-4.3.3-6] [3.1.1 MQTT-4.4.0-1] [3.1.1 MQTT-3.3.1-1] resends unacknowledged PUBLISH (DUP 1, same id) and PUBREL on resume', async () => {
+    it('[v5 MQTT-4.4.0-1] [v5 MQTT-4.3.2-3] [v5 MQTT-3.3.1-1] [v5 MQTT-4.3.3-6] [3.1.1 MQTT-4.4.0-1] [3.1.1 MQTT-3.3.1-1] resends unacknowledged PUBLISH (DUP 1, same id) and PUBREL on resume', async () => {
       const broker = makeBroker();
       for (const version of [5, 4] as const) {
         const fields = version === 5 ? { clientId: 'r5', ...persistent } : { clientId: 'r4', clean: false };
@@ -167,6 +167,29 @@ describe('broker: sessions', () => {
       await c.drop();
       const again = await connected(broker, { clientId: 'c', ...persistent });
       await again.expectQuiet();
+    });
+
+    it('[v5 MQTT-4.3.3-7] a QoS 2 message already sent is resent even after its expiry passed', async () => {
+      const broker = makeBroker();
+      const c = await connected(broker, { clientId: 'c', ...persistent });
+      await c.subscribe('t', 2);
+      await broker.publish({ topic: 't', payload: 'short-lived', qos: 2, properties: { messageExpiryInterval: 1 } });
+      const m = await c.next('publish');
+      await c.drop();
+      await elapse(1200);
+      const again = await connected(broker, { clientId: 'c', ...persistent });
+      const resent = await again.next('publish');
+      assert.deepEqual([resent.packetId, resent.dup, resent.payload.toString()], [m.packetId, true, 'short-lived']);
+    });
+
+    it('[v5 MQTT-4.3.3-13] as receiver, finishes the QoS 2 exchange of a message that expired meanwhile', async () => {
+      const broker = makeBroker();
+      const p = await connected(broker, { clientId: 'p' });
+      p.publish('t', 'x', { qos: 2, packetId: 8, properties: { messageExpiryInterval: 1 } });
+      await p.next('pubrec');
+      await elapse(1100);
+      p.send({ type: 'pubrel', packetId: 8, reasonCode: 0 });
+      assert.deepEqual(await p.next('pubcomp'), { type: 'pubcomp', packetId: 8, reasonCode: 0 });
     });
 
     it('[v5 MQTT-3.1.2-23] a session with expiry keeps queued messages until the client returns', async () => {
