@@ -362,7 +362,7 @@ function resultOf(reasonCode: number, properties: AckProperties | undefined): Pu
 }
 
 function newRecord(seq: number, msg: OutboundMessage, now: number): OutgoingRecord {
-  const record: { -readonly [K in keyof OutgoingRecord]: OutgoingRecord[K] } = {
+  const record: MutableRecord = {
     seq, stage: 'queued', topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain,
   };
   let properties: PublishProperties | undefined = msg.properties;
@@ -376,8 +376,14 @@ function newRecord(seq: number, msg: OutboundMessage, now: number): OutgoingReco
   return record;
 }
 
+type MutableRecord = { -readonly [K in keyof OutgoingRecord]: OutgoingRecord[K] };
+
+/** The same record in another stage. Built field by field: an object spread here costs more than the rest of a QoS 1 cycle. */
 function withStage(r: OutgoingRecord, stage: OutgoingStage, packetId: number): OutgoingRecord {
-  return { ...r, stage, packetId };
+  const out: MutableRecord = { seq: r.seq, stage, packetId, topic: r.topic, payload: r.payload, qos: r.qos, retain: r.retain };
+  if (r.properties !== undefined) out.properties = r.properties;
+  if (r.expiresAt !== undefined) out.expiresAt = r.expiresAt;
+  return out;
 }
 
 /** After PUBREC the PUBLISH is never sent again [v5 MQTT-4.3.3-6]: keep only what PUBREL needs. */
@@ -386,7 +392,8 @@ function pubrelRecord(r: OutgoingRecord, packetId: number): OutgoingRecord {
 }
 
 function queuedRecord(r: OutgoingRecord): OutgoingRecord {
-  const { packetId, ...rest } = r;
-  void packetId;
-  return { ...rest, stage: 'queued' };
+  const out: MutableRecord = { seq: r.seq, stage: 'queued', topic: r.topic, payload: r.payload, qos: r.qos, retain: r.retain };
+  if (r.properties !== undefined) out.properties = r.properties;
+  if (r.expiresAt !== undefined) out.expiresAt = r.expiresAt;
+  return out;
 }
