@@ -9,7 +9,7 @@ import { encodePingreq, pingreqSize } from './packets/pingreq';
 import { encodePingresp, pingrespSize } from './packets/pingresp';
 import { encodePuback, pubackSize } from './packets/puback';
 import { encodePubcomp, pubcompSize } from './packets/pubcomp';
-import { encodePublish, publishSize } from './packets/publish';
+import { encodePublish, encodePublishHead, publishSize } from './packets/publish';
 import { encodePubrec, pubrecSize } from './packets/pubrec';
 import { encodePubrel, pubrelSize } from './packets/pubrel';
 import { encodeSuback, subackSize } from './packets/suback';
@@ -83,4 +83,22 @@ export function encodedSize(p: Packet, version: ProtocolVersion): number {
   checkVersion(version);
   const rl = remainingLength(p, version);
   return 1 + varintSize(rl) + rl;
+}
+
+/**
+ * PUBLISH payloads from this size on are not copied by encodeChunks(). Below it, one copy into a single
+ * buffer is cheaper than a second (corked) write; on Node 20 the two cost the same at about 1 KiB, and
+ * beyond it the copy grows with the payload while the extra write does not.
+ */
+export const LARGE_PAYLOAD = 1024;
+
+/**
+ * Like encode(), for writing to a socket: a PUBLISH whose payload is LARGE_PAYLOAD bytes or more comes back
+ * as two chunks, [everything before the payload, the payload itself], so the payload is never copied
+ * (write both with socket.cork()/uncork() or writev). Any other packet is one chunk, as from encode().
+ */
+export function encodeChunks(p: Packet, version: ProtocolVersion): Buffer[] {
+  checkVersion(version);
+  if (p.type === 'publish' && p.payload.length >= LARGE_PAYLOAD) return [encodePublishHead(p, version), p.payload];
+  return [encode(p, version)];
 }

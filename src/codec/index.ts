@@ -4,7 +4,7 @@ export * from './types';
 export {
   MqttError, MalformedPacketError, ProtocolError, PacketTooLargeError, UnsupportedProtocolVersionError,
 } from './errors';
-export { encode, encodedSize } from './encode';
+export { encode, encodeChunks, encodedSize, LARGE_PAYLOAD } from './encode';
 export { decode, decodeConnect, frameType } from './decode';
 export { Framer, MAX_PACKET_SIZE, type FramerOptions } from './framer';
 export { PreparedPublish, type Delivery } from './prepared-publish';

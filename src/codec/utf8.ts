@@ -2,7 +2,7 @@
 // ill-formed UTF-8 (including encoded surrogates and overlong forms) and U+0000. U+FEFF is an ordinary
 // character here: it is decoded and kept like any other [MQTT-1.5.4-3]. Control characters and
 // non-characters are only "SHOULD NOT"s; they pass and are left to the application.
-import { MalformedPacketError } from './errors';
+import { MalformedPacketError, ProtocolError } from './errors';
 import { sid } from './spec';
 import type { ProtocolVersion } from './types';
 
@@ -92,4 +92,29 @@ export function utf8Length(s: string, v: ProtocolVersion): number {
     }
   }
   return n;
+}
+
+/**
+ * utf8Length() for a PUBLISH Topic Name, which also may not contain wildcards [MQTT-3.3.2-2]. One tight
+ * loop covers the usual ASCII topic; anything unusual takes the slow path that says what is wrong.
+ */
+export function topicNameLength(s: string, v: ProtocolVersion): number {
+  const len = s.length;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || c === 0 || c === 0x23 || c === 0x2b) return topicNameLengthSlow(s, v);
+  }
+  return len;
+}
+
+function topicNameLengthSlow(s: string, v: ProtocolVersion): number {
+  checkNoWildcards(s, v);
+  return utf8Length(s, v);
+}
+
+/** Wildcards belong in Topic Filters only [MQTT-3.3.2-2]. */
+export function checkNoWildcards(topic: string, v: ProtocolVersion): void {
+  if (topic.includes('+') || topic.includes('#')) {
+    throw new ProtocolError(`Topic Name "${topic}" contains a wildcard character`, sid(v, 'MQTT-3.3.2-2', 'MQTT-3.3.2-2'));
+  }
 }

@@ -23,16 +23,21 @@ export function writeVarint(buf: Uint8Array, pos: number, n: number): number {
  * shortest form is accepted. Returns -1 when the bytes end (at `end`) before the integer does.
  */
 export function readVarint(buf: Uint8Array, pos: number, end: number): number {
-  let value = 0;
-  for (let i = 0; i < 4; i++) {
+  if (pos >= end) return -1;
+  let b = buf[pos];
+  if (b < 0x80) return b; // the common case: one byte
+  let value = b & 0x7f;
+  let shift = 7;
+  for (let i = 1; i < 4; i++) {
     if (pos + i >= end) return -1;
-    const b = buf[pos + i];
-    value += (b & 0x7f) * 2 ** (7 * i);
+    b = buf[pos + i];
+    value |= (b & 0x7f) << shift; // at most 28 bits: stays a positive int32
     if (b < 0x80) {
-      // A zero last byte after the first means a shorter encoding existed.
-      if (b === 0 && i > 0) throw new MalformedPacketError('Variable Byte Integer not in its shortest form', 'MQTT-1.5.5-1');
+      // A zero last byte means a shorter encoding existed.
+      if (b === 0) throw new MalformedPacketError('Variable Byte Integer not in its shortest form', 'MQTT-1.5.5-1');
       return value;
     }
+    shift += 7;
   }
   throw new MalformedPacketError('Variable Byte Integer longer than 4 bytes (§1.5.5)');
 }

@@ -6,9 +6,12 @@ export class Writer {
   readonly buf: Buffer;
   pos: number;
 
-  /** Allocates the whole packet and writes its fixed header. */
-  constructor(firstByte: number, remainingLength: number) {
-    const buf = Buffer.allocUnsafe(1 + varintSize(remainingLength) + remainingLength);
+  /**
+   * Allocates the packet and writes its fixed header. `tailBytes` (a large PUBLISH payload sent as its own
+   * chunk, see encodeChunks) are counted in the Remaining Length but not allocated.
+   */
+  constructor(firstByte: number, remainingLength: number, tailBytes = 0) {
+    const buf = Buffer.allocUnsafe(1 + varintSize(remainingLength) + remainingLength - tailBytes);
     buf[0] = firstByte;
     this.buf = buf;
     this.pos = writeVarint(buf, 1, remainingLength);

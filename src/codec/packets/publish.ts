@@ -2,10 +2,11 @@
 // encode, no intermediate objects, and the payload of a decoded PUBLISH shares the frame's memory.
 import { MalformedPacketError, ProtocolError } from '../errors';
 import { checkPacketId, checkRemainingLength, hasDefined, refuseV5Only } from '../fixed-header';
-import { decodeProperties, propertiesLength, stringSize, writeProperties } from '../properties';
+import { decodeProperties, propertiesLength, writeProperties } from '../properties';
 import type { Reader } from '../reader';
 import { sid } from '../spec';
 import type { ProtocolVersion, PublishPacket, PublishProperties, QoS } from '../types';
+import { checkNoWildcards, topicNameLength } from '../utf8';
 import { varintSize } from '../varint';
 import { Writer } from '../writer';
 
@@ -18,7 +19,7 @@ export function decodePublish(r: Reader, flags: number): PublishPacket {
   const dup = (flags & 8) !== 0;
   if (dup && qos === 0) throw new MalformedPacketError('QoS 0 PUBLISH with DUP set', sid(v, 'MQTT-3.3.1-2', 'MQTT-3.3.1-2'));
   const topic = r.utf8('the Topic Name');
-  checkTopicName(topic, v);
+  checkNoWildcards(topic, v);
   const packetId = qos > 0 ? r.packetId(...ID_STATEMENTS) : 0;
   const properties = v === 5 ? (decodeProperties(r, 'publish') as PublishProperties | undefined) : undefined;
   if (topic.length === 0) checkEmptyTopic(v, properties);
@@ -26,13 +27,6 @@ export function decodePublish(r: Reader, flags: number): PublishPacket {
   if (qos > 0) packet.packetId = packetId;
   if (properties !== undefined) packet.properties = properties;
   return packet;
-}
-
-/** Wildcards belong in Topic Filters only [MQTT-3.3.2-2]; checked on both sides of the codec. */
-function checkTopicName(topic: string, v: ProtocolVersion): void {
-  if (topic.includes('+') || topic.includes('#')) {
-    throw new ProtocolError(`Topic Name "${topic}" contains a wildcard character`, sid(v, 'MQTT-3.3.2-2', 'MQTT-3.3.2-2'));
-  }
 }
 
 /** An empty Topic Name is allowed only with a Topic Alias (MQTT 5 §3.3.2.1); never before 5 [MQTT-4.7.3-1]. */
@@ -59,9 +53,10 @@ function firstByte(p: PublishPacket, v: ProtocolVersion): number {
 function remainingLength(p: PublishPacket, v: ProtocolVersion, propsLen: number): number {
   const topic = p.topic;
   if (typeof topic !== 'string') throw new ProtocolError('PUBLISH without a Topic Name string');
-  checkTopicName(topic, v);
-  if (topic.length === 0) checkEmptyTopic(v, p.properties);
-  let rl = stringSize(topic, v) + p.payload.length;
+  const topicLength = topicNameLength(topic, v);
+  if (topicLength === 0) checkEmptyTopic(v, p.properties);
+  if (topicLength > 0xffff) throw new MalformedPacketError(`Topic Name of ${topicLength} bytes is longer than 65,535`, 'MQTT-4.7.3-3');
+  let rl = 2 + topicLength + p.payload.length;
   if (p.qos !== 0) rl += 2;
   if (v === 5) rl += varintSize(propsLen) + propsLen;
   checkRemainingLength(rl);
@@ -80,12 +75,22 @@ export function publishSize(p: PublishPacket, v: ProtocolVersion): number {
 }
 
 export function encodePublish(p: PublishPacket, v: ProtocolVersion): Buffer {
+  const w = writeHead(p, v, 0);
+  w.bytes(p.payload);
+  return w.done();
+}
+
+/** Everything of the PUBLISH but its payload, which the caller sends as the next chunk (no copy). */
+export function encodePublishHead(p: PublishPacket, v: ProtocolVersion): Buffer {
+  return writeHead(p, v, p.payload.length).done();
+}
+
+function writeHead(p: PublishPacket, v: ProtocolVersion, tailBytes: number): Writer {
   const b0 = firstByte(p, v);
   const propsLen = publishPropertiesLength(p, v);
-  const w = new Writer(b0, remainingLength(p, v, propsLen));
+  const w = new Writer(b0, remainingLength(p, v, propsLen), tailBytes);
   w.utf8(p.topic);
   if (p.qos !== 0) w.u16(p.packetId!);
   if (v === 5) writeProperties(w, p.properties, 'publish', propsLen);
-  w.bytes(p.payload);
-  return w.done();
+  return w;
 }
