@@ -12,6 +12,7 @@ import { ClientClosedError, ConnectionRefusedError, ServerDisconnectError, Trans
 import { toPayload } from './messages';
 import type { ConnectionOptions } from './options';
 import { INITIAL_BACKOFF_STATE, planReconnect, type BackoffState, type ConnectionOutcome } from './reconnect';
+import { Qos2ResendGuard } from './resend-guard';
 import { openStore } from './store-choice';
 import { openTransport, type Transport, type TransportCloseInfo } from './transports';
 import type {
@@ -69,6 +70,7 @@ export class Connection extends EventEmitter implements MqttConnection {
   private backpressured = false;
   private drainWaiters: Array<() => void> = [];
   private droppedQos0 = 0;
+  private readonly resendGuard = new Qos2ResendGuard();
 
   constructor(options: ConnectionOptions, deps: ConnectionDeps = {}) {
     super();
@@ -275,8 +277,12 @@ export class Connection extends EventEmitter implements MqttConnection {
 
   private apply(e: Effect<Handle>): void {
     switch (e.kind) {
-      case 'send': return this.write(encode(e.packet, this.options.protocolVersion));
-      case 'deliver': return void this.emit('message', e.packet);
+      case 'send':
+        if (e.packet.type === 'pubcomp') this.resendGuard.completedId(e.packet.packetId);
+        return this.write(encode(e.packet, this.options.protocolVersion));
+      case 'deliver':
+        if (this.resendGuard.isResend(e.packet)) return;
+        return void this.emit('message', e.packet);
       case 'complete': return this.complete(e.handle, e.result);
       case 'fail': return e.handle ? e.handle.reject(e.error) : undefined;
       case 'connected': return this.onConnected(e.connack);
@@ -455,6 +461,7 @@ export class Connection extends EventEmitter implements MqttConnection {
 
   private onConnected(connack: ConnackPacket): void {
     const info = serverInfoFrom(connack, this.options, this.clientId);
+    if (!info.sessionPresent) this.resendGuard.clear();
     if (info.clientId !== this.clientId) this.clientId = info.clientId; // assigned by the server (v5)
     this.serverInfo = info;
     this.connectedAt = this.now();
