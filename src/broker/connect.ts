@@ -9,6 +9,7 @@ import { startEnhancedAuth } from './auth';
 import type { Connection } from './connection';
 import type { ClientInfo, ConnectVerdict, Diagnostics } from './hooks';
 import { snapshotOf, takeOverSession } from './lifecycle';
+import { TopicAliasSender } from '../session';
 import { PROTOCOL_MAX_PACKET } from './options';
 import { resend } from './outbound';
 import type { BrokerSession } from './session';
@@ -100,7 +101,7 @@ function negotiate(ctx: ConnectContext): StepResult {
     connack.serverKeepAlive = keepalive;
   }
   // Without Server Keep Alive the client's value applies [MQTT-3.2.2-22].
-  conn.keepaliveMs = keepalive * 1000;
+  conn.keepalive.start(keepalive, conn.core.now());
   if (conn.version !== 5) {
     ctx.expiry = packet.clean ? 0 : options.maxSessionExpiry;
     conn.sendWindow = options.maxInflight;
@@ -113,8 +114,8 @@ function negotiate(ctx: ConnectContext): StepResult {
   conn.connectExpiry = requested;
   conn.sendWindow = Math.min(props.receiveMaximum ?? 65535, options.maxInflight);
   conn.maxOutgoingPacket = props.maximumPacketSize ?? Number.POSITIVE_INFINITY;
-  conn.aliasOutMax = Math.min(props.topicAliasMaximum ?? 0, options.outboundTopicAliases);
-  if (conn.aliasOutMax > 0) conn.aliasesOut = new Map();
+  const aliases = Math.min(props.topicAliasMaximum ?? 0, options.outboundTopicAliases);
+  if (aliases > 0) conn.aliasesOut = new TopicAliasSender(aliases);
   conn.requestProblemInformation = props.requestProblemInformation ?? true;
   advertiseLimits(ctx);
   // Response Information only when asked for [MQTT-3.1.2-28].

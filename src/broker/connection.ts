@@ -7,6 +7,7 @@ import {
   Framer, MqttError, ProtocolError, UnsupportedProtocolVersionError, decode, decodeConnect, encode, encodedSize,
 } from '../codec';
 import type { ConnackPacket, DisconnectPacket, Packet, ProtocolVersion } from '../codec/types';
+import { Keepalive, type TopicAliasReceiver, type TopicAliasSender } from '../session';
 import { continueAuth, reauthenticate } from './auth';
 import { runConnect, type ConnectContext } from './connect';
 import type { BrokerCore } from './core';
@@ -45,17 +46,17 @@ export class Connection implements SessionConnection {
   will: PendingWill | undefined;
   readonly writer: Writer;
   readonly openedAt: number;
-  lastSeen: number;
-  keepaliveMs = 0;
+  /** Server-role keep alive: a client silent for 1.5x its period is disconnected [MQTT-3.1.2-22]. */
+  readonly keepalive = new Keepalive('server');
   /** Session Expiry Interval the client asked for in CONNECT (v5), to police DISCONNECT [MQTT-3.14.2-2]. */
   connectExpiry = 0;
   /** Outbound limits the client announced (v5), capped by broker options. */
   sendWindow = 65535;
   maxOutgoingPacket = Number.POSITIVE_INFINITY;
-  aliasesOut: Map<string, number> | undefined;
-  aliasOutMax = 0;
+  /** Outbound topic aliases when the client allows them (v5). */
+  aliasesOut: TopicAliasSender | undefined;
   /** Inbound topic aliases (v5); never carried to another connection [MQTT-3.3.2-7]. */
-  aliasesIn: Map<number, string> | undefined;
+  aliasesIn: TopicAliasReceiver | undefined;
   /** Inbound QoS 1 PUBLISH whose PUBACK waits for an asynchronous hook. */
   pendingAcks = 0;
   requestProblemInformation = true;
@@ -75,7 +76,7 @@ export class Connection implements SessionConnection {
   constructor(readonly core: BrokerCore, readonly socket: Duplex, readonly meta: ConnectionMeta) {
     this.writer = new Writer(socket, core.stats);
     this.framer = new Framer({ maximumPacketSize: core.options.maxPacketSize });
-    this.openedAt = this.lastSeen = core.now();
+    this.openedAt = core.now();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: Error) => this.onSocketError(err));
     socket.on('close', () => this.onClose());
@@ -90,7 +91,7 @@ export class Connection implements SessionConnection {
   // ---------------------------------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
-    this.lastSeen = this.core.now();
+    this.keepalive.packetReceived(this.core.now());
     this.core.stats.bytesIn += chunk.length;
     if (this.state === 'closed') return; // nothing more is processed after a refusal [MQTT-3.1.4-6]
     let frames: Buffer[];
@@ -320,7 +321,7 @@ export class Connection implements SessionConnection {
       if (now - this.openedAt > this.core.options.connectTimeout) {
         this.destroy({ reasonCode: 0xa0, origin: 'server', message: 'no CONNECT in time' });
       }
-    } else if (this.state === 'ready' && this.keepaliveMs > 0 && now - this.lastSeen > this.keepaliveMs * 1.5) {
+    } else if (this.state === 'ready' && this.keepalive.check(now) === 'timeout') {
       this.disconnect(0x8d, 'keep alive timeout');
     }
   }

@@ -4,6 +4,7 @@
 
 import { MqttError, ProtocolError } from '../codec';
 import type { PublishPacket, PubrelPacket } from '../codec/types';
+import { TopicAliasReceiver } from '../session';
 import { topicNameProblem } from '../topic/validate';
 import type { Connection } from './connection';
 import { diagnosticProperties, type Diagnostics, type PublishVerdict } from './hooks';
@@ -28,16 +29,10 @@ function resolveTopicAlias(ctx: PublishContext): StepResult {
   const { conn, packet } = ctx;
   const alias = packet.properties?.topicAlias;
   if (alias === undefined || conn.version !== 5) return 'next';
-  const max = conn.core.options.topicAliasMaximum;
-  if (alias === 0 || alias > max) throw new MqttError(`Topic Alias ${alias} outside 1..${max}`, 0x94);
-  const aliases = (conn.aliasesIn ??= new Map());
-  if (packet.topic.length > 0) {
-    aliases.set(alias, packet.topic);
-    return 'next';
-  }
-  const topic = aliases.get(alias);
-  if (topic === undefined) throw new ProtocolError(`Topic Alias ${alias} used before it was set`);
-  ctx.topic = topic;
+  conn.aliasesIn ??= new TopicAliasReceiver({ maximum: conn.core.options.topicAliasMaximum, peer: 'client' });
+  const resolved = conn.aliasesIn.resolve(packet.topic, alias);
+  if (!resolved.ok) throw new MqttError(resolved.message, resolved.reasonCode, resolved.statement);
+  ctx.topic = resolved.topic;
   return 'next';
 }
 

@@ -80,27 +80,25 @@ interface Copy {
  * client's Maximum Packet Size [MQTT-3.1.2-24].
  */
 function sendPublish(core: BrokerCore, conn: Connection, copy: Copy, packetId: number, cache: FrameCache): boolean {
-  const topic = copy.message.topic;
   const v5 = conn.version === 5;
   const key: FrameKey = { v5, subscriptionIds: v5 ? copy.subscriptionIds : undefined, alias: 0, elideTopic: false };
-  let newAlias = false;
-  if (conn.aliasesOut) {
-    // [MQTT-3.1.2-26] [MQTT-3.1.2-27] [MQTT-3.3.2-11]: aliases only when the client allows, up to its maximum.
-    const known = conn.aliasesOut.get(topic);
-    if (known !== undefined) {
-      key.alias = known;
-      key.elideTopic = true;
-    } else if (conn.aliasesOut.size < conn.aliasOutMax) {
-      key.alias = conn.aliasesOut.size + 1; // never 0 [MQTT-3.3.2-8]
-      newAlias = true;
-    }
-  }
-  const prepared = cache.get(key);
-  if (prepared.sizeFor(copy.qos) > conn.maxOutgoingPacket) {
+  let prepared = cache.get(key);
+  const size = prepared.sizeFor(copy.qos);
+  if (size > conn.maxOutgoingPacket) {
     core.stats.droppedTooLarge++;
     return false;
   }
-  if (newAlias) conn.aliasesOut!.set(topic, key.alias);
+  // Aliases only when the client allows, up to its maximum [MQTT-3.1.2-26] [MQTT-3.1.2-27] [MQTT-3.3.2-11].
+  // The alias property adds at most 4 bytes, so a packet this close to the limit goes without one
+  // rather than risk a mapping the client never received.
+  if (conn.aliasesOut && size + 4 <= conn.maxOutgoingPacket) {
+    const choice = conn.aliasesOut.choose(copy.message.topic);
+    if (choice.alias !== undefined) {
+      key.alias = choice.alias;
+      key.elideTopic = choice.topic === '';
+      prepared = cache.get(key);
+    }
+  }
   core.stats.messagesOut++;
   conn.writer.write(copy.qos === 0
     ? prepared.frame({ qos: 0, retain: copy.retain })

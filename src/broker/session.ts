@@ -3,6 +3,7 @@
 // yet released. No I/O here: the connection and the outbound module act on it.
 
 import type { ProtocolVersion } from '../codec/types';
+import { Fifo } from '../session/fifo';
 import type { BrokerMessage } from './message';
 import type { PendingWill } from './lifecycle';
 import type { RouteTarget, SharedGroup, SubscriptionRecord } from './router';
@@ -30,43 +31,6 @@ export interface Cancellable {
 export interface SessionConnection {
   /** True once CONNACK went out and until the connection starts closing. */
   readonly ready: boolean;
-}
-
-/** A FIFO with O(1) push and shift (an array with a moving head, compacted now and then). */
-export class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head++] = undefined as T;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  /** Removes and returns every item (for redistribution and session end). */
-  drain(): T[] {
-    const out = this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
-    return out;
-  }
 }
 
 export class BrokerSession implements RouteTarget {
