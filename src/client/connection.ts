@@ -69,6 +69,7 @@ export class Connection extends EventEmitter implements MqttConnection {
   /** The transport pushed back: QoS 0 completions wait for its 'drain'. */
   private backpressured = false;
   private drainWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
   private droppedQos0 = 0;
   private readonly resendGuard = new Qos2ResendGuard();
 
@@ -256,11 +257,21 @@ export class Connection extends EventEmitter implements MqttConnection {
       }
     } finally {
       this.draining = false;
+      for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
+  /**
+   * Resolves when every effect so far has been applied, store writes committed included: after
+   * `publish()` then `settled()`, the message is durable in the store (accepted) even if it is not sent yet.
+   */
+  settled(): Promise<void> {
+    if (!this.draining && this.pendingEffects.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   private async flushEffects(): Promise<void> {
-    while (this.draining || this.pendingEffects.length > 0) await new Promise((r) => setImmediate(r));
+    await this.settled();
   }
 
   private async applyStore(e: Effect<Handle>): Promise<void> {
