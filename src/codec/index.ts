@@ -5,6 +5,7 @@ export {
   MqttError, MalformedPacketError, ProtocolError, PacketTooLargeError, UnsupportedProtocolVersionError,
 } from './errors';
 export { encode, encodeChunks, encodedSize, LARGE_PAYLOAD } from './encode';
+export { fitToMaximumPacketSize } from './fit';
 export { decode, decodeConnect, frameType } from './decode';
 export { Framer, MAX_PACKET_SIZE, type FramerOptions } from './framer';
 export { PreparedPublish, type Delivery } from './prepared-publish';

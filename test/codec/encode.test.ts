@@ -2,7 +2,7 @@
 // class, reason code and statement expected. encodedSize() refuses the same packets the same way.
 import assert from 'node:assert/strict';
 import {
-  MAX_VARINT, MalformedPacketError, PacketTooLargeError, ProtocolError, decode, encode, encodedSize,
+  LARGE_PAYLOAD, MAX_VARINT, MalformedPacketError, PacketTooLargeError, ProtocolError, decode, encode, encodeChunks, encodedSize,
   type MqttError, type Packet, type ProtocolVersion, type PublishPacket,
 } from '../../src/codec/index';
 import { assertMqttError } from './helpers';
@@ -214,5 +214,29 @@ describe('codec encode', () => {
     const bytes = encode(pub({ topic }), 4);
     assert.equal(bytes.length, encodedSize(pub({ topic }), 4));
     assert.equal((decode(bytes, 4) as PublishPacket).topic, topic);
+  });
+});
+
+describe('codec encodeChunks', () => {
+  it('returns a large PUBLISH payload as its own chunk, not copied, after the rest of the packet', () => {
+    for (const v of ALL) {
+      const payload = Buffer.alloc(LARGE_PAYLOAD, 7);
+      const p = pub({ payload, qos: 1, packetId: 5, properties: v === 5 ? { contentType: 'bin' } : undefined });
+      const chunks = encodeChunks(p, v);
+      assert.equal(chunks.length, 2);
+      assert.equal(chunks[1], payload, 'the payload object itself');
+      assert.deepStrictEqual(Buffer.concat(chunks), encode(p, v));
+      assert.equal(chunks[0].length + payload.length, encodedSize(p, v));
+    }
+  });
+
+  it('returns smaller PUBLISH packets and every other packet as the single buffer encode() makes', () => {
+    const small = pub({ payload: Buffer.alloc(LARGE_PAYLOAD - 1) });
+    assert.deepStrictEqual(encodeChunks(small, 4), [encode(small, 4)]);
+    assert.deepStrictEqual(encodeChunks({ type: 'pingreq' }, 4), [Buffer.from([0xc0, 0])]);
+  });
+
+  it('validates like encode()', () => {
+    assertMqttError(() => encodeChunks(pub({ topic: 'a/#', payload: Buffer.alloc(LARGE_PAYLOAD) }), 4), { cls: P, code: 0x82, statement: 'MQTT-3.3.2-2' });
   });
 });
