@@ -195,6 +195,7 @@ export class ClientSession<H = unknown> implements Wire<H> {
       }
     }
     this.publisher.expire(fx, now);
+    this.publisher.pump(fx, now); // an expired head may have been all that held the queue back
     return this.arm(fx);
   }
 

@@ -180,6 +180,17 @@ describe('session/client Message Expiry', () => {
     assert.equal(s.stats.queued, 0);
   });
 
+  it('when an expired message was what held the queue back, the next one goes out at once', () => {
+    const s = newSession(5, { qos0WhileOffline: 'queue' });
+    goOnline(s, { connackProperties: { receiveMaximum: 1 } });
+    s.publish('busy', msg('a', 1), 0); // takes the only quota unit
+    s.publish('old', msg('b', 1, { properties: { messageExpiryInterval: 1 } }), 0);
+    s.publish('next', msg('c', 0), 0);
+    const fx = noSchedule(s.tick(1000));
+    assert.deepEqual(kinds(fx), ['unpersist', 'fail', 'send:publish', 'complete']);
+    assert.deepEqual(publishes(fx).map((p) => p.topic), ['c']);
+  });
+
   it('a message already sent is never expired by us, even when re-sent later [MQTT-4.3.3-7]', () => {
     const s = newSession(5);
     goOnline(s);
