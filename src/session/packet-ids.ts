@@ -8,7 +8,11 @@
 export const MAX_PACKET_ID = 0xffff;
 
 export class PacketIdAllocator {
-  private readonly used = new Uint8Array(MAX_PACKET_ID + 1);
+  /**
+   * One bit per id, created on first use: 8 KiB for a session that sends QoS 1/2, nothing for one that
+   * does not (the broker keeps one allocator per client session).
+   */
+  private bits: Uint32Array | undefined;
   private next = 1;
   private count = 0;
 
@@ -25,9 +29,10 @@ export class PacketIdAllocator {
   /** A free identifier, now marked in use; undefined when all 65535 are in use. */
   allocate(): number | undefined {
     if (this.count === MAX_PACKET_ID) return undefined;
+    const bits = (this.bits ??= new Uint32Array((MAX_PACKET_ID + 1) >>> 5));
     let id = this.next;
-    while (this.used[id] === 1) id = id === MAX_PACKET_ID ? 1 : id + 1;
-    this.used[id] = 1;
+    while ((bits[id >>> 5]! & (1 << (id & 31))) !== 0) id = id === MAX_PACKET_ID ? 1 : id + 1;
+    bits[id >>> 5]! |= 1 << (id & 31);
     this.count++;
     this.next = id === MAX_PACKET_ID ? 1 : id + 1;
     return id;
@@ -36,26 +41,27 @@ export class PacketIdAllocator {
   /** Marks a known identifier in use (restoring in-flight state); false if it already was. */
   reserve(id: number): boolean {
     if (!Number.isInteger(id) || id < 1 || id > MAX_PACKET_ID) throw new RangeError(`invalid packet identifier ${id}`);
-    if (this.used[id] === 1) return false;
-    this.used[id] = 1;
+    if (this.isInUse(id)) return false;
+    const bits = (this.bits ??= new Uint32Array((MAX_PACKET_ID + 1) >>> 5));
+    bits[id >>> 5]! |= 1 << (id & 31);
     this.count++;
     return true;
   }
 
   /** Frees an identifier once its exchange has completed [MQTT-2.3.1-3]. Freeing a free id is a no-op. */
   release(id: number): void {
-    if (id < 1 || id > MAX_PACKET_ID || this.used[id] !== 1) return;
-    this.used[id] = 0;
+    if (id < 1 || id > MAX_PACKET_ID || !this.isInUse(id)) return;
+    this.bits![id >>> 5]! &= ~(1 << (id & 31));
     this.count--;
   }
 
   isInUse(id: number): boolean {
-    return this.used[id] === 1;
+    return this.bits !== undefined && (this.bits[id >>> 5]! & (1 << (id & 31))) !== 0;
   }
 
   /** Frees every identifier (a session that ended). */
   clear(): void {
-    this.used.fill(0);
+    this.bits?.fill(0);
     this.count = 0;
   }
 }
