@@ -38,8 +38,20 @@ export class SocketTransport extends BaseTransport {
 
   write(bytes: Uint8Array): boolean {
     if (this.socket.destroyed || this.closing) return false;
+    // Packets written in one tick leave in one writev() instead of one syscall each.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     return this.socket.write(bytes);
   }
+
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   async end(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.closed) return;
