@@ -74,6 +74,7 @@ module.exports = {
   credentialSecret: 'mqtt-kit-demo',
   logging: { console: { level: 'info', metrics: false, audit: false } },
   editorTheme: { tours: false, projects: { enabled: false } },
+  telemetry: { enabled: false },
 };
 `;
   writeFileSync(join(userDir, 'settings.js'), settings);

@@ -1,7 +1,7 @@
 // The mqtt-broker-config node's saved properties (core's names where core has the field) -> the client
-// layer's connection options, and msg.broker (core's keys, as core's setOptions accepts them) -> the same
-// options laid over the config. Strings from the editor are normalized here, once, so the runtime never
+// layer's connection options. Strings from the editor are normalized here, once, so the runtime never
 // compares "true" with true. `${NAME}` references are expanded in server, client id and credentials.
+// (msg.broker, core's keys for a dynamic reconnect, is mapped by the client layer: src/client/reconfigure.ts.)
 import { join } from 'node:path';
 import type { ConnectionOptionsInput, TlsInput } from '../../client/options';
 import type { MessageInput } from '../../client/messages';
@@ -162,68 +162,4 @@ function addV5(def: BrokerConfigDef, o: ConnectionOptionsInput): void {
   if (!blank(def.receiveMaximum)) o.receiveMaximum = def.receiveMaximum as number | string;
   if (!blank(def.maximumPacketSize)) o.maximumPacketSize = def.maximumPacketSize as number | string;
   if (!blank(def.topicAliasMaximum)) o.topicAliasMaximum = def.topicAliasMaximum as number | string;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// msg.broker: core's keys (10-mqtt.js setOptions) -> options laid over the config node's.
-// ---------------------------------------------------------------------------------------------------
-
-type Overlay = Partial<ConnectionOptionsInput>;
-
-/** Simple renames: core key -> our option. */
-const RENAMES: ReadonlyArray<[string, keyof ConnectionOptionsInput]> = [
-  ['url', 'url'], ['port', 'port'], ['clientid', 'clientId'], ['autoConnect', 'autoConnect'], ['usetls', 'useTls'],
-  ['protocolVersion', 'protocolVersion'], ['keepalive', 'keepalive'], ['cleansession', 'clean'],
-  ['topicAliasMaximum', 'topicAliasMaximum'], ['maximumPacketSize', 'maximumPacketSize'],
-  ['receiveMaximum', 'receiveMaximum'], ['username', 'username'], ['password', 'password'],
-  ['sessionExpiry', 'sessionExpiryInterval'], ['sessionExpiryInterval', 'sessionExpiryInterval'],
-  ['userProps', 'userProperties'], ['userProperties', 'userProperties'],
-  ['birth', 'birth'], ['close', 'close'], ['will', 'will'], ['connectTimeout', 'connectTimeout'],
-];
-
-export interface BrokerOverride {
-  overlay: Overlay;
-  /** core's `force: true`: apply even while connected (reconnects). */
-  force: boolean;
-  /** Keys we do not know; reported as a warning, not silently ignored. */
-  unknown: string[];
-}
-
-const IGNORED = new Set(['force', 'compatmode']);
-
-/**
- * Reads msg.broker. `broker` is core's host-or-URL field; `compatmode: true` is core's legacy 3.1 switch.
- * Values are passed as given: the client's option validation reports bad ones all at once.
- */
-export function readBrokerOverride(value: unknown): BrokerOverride {
-  const overlay: Overlay = {};
-  const unknown: string[] = [];
-  if (!value || typeof value !== 'object') return { overlay, force: false, unknown };
-  const b = value as Record<string, unknown>;
-  for (const [from, to] of RENAMES) if (b[from] !== undefined) (overlay as Record<string, unknown>)[to] = b[from];
-  if (typeof b.broker === 'string' && b.broker !== '') {
-    if (b.broker.includes('://')) overlay.url = b.broker;
-    else overlay.host = b.broker;
-  }
-  if (b.compatmode === true || b.compatmode === 'true') overlay.protocolVersion = 3;
-  if (b.verifyservercert !== undefined) overlay.tls = { verifyServerCert: flag(b.verifyservercert, true) };
-  const known = new Set([...RENAMES.map(([k]) => k), 'broker', 'verifyservercert', ...IGNORED]);
-  for (const k of Object.keys(b)) if (!known.has(k)) unknown.push(k);
-  return { overlay, force: flag(b.force, false), unknown };
-}
-
-/**
- * Lays an override over base options. A new host or URL replaces the whole address (a URL must not be
- * shadowed by the config's host, nor a host by its URL); a new port alone keeps the host.
- */
-export function applyOverride(base: ConnectionOptionsInput, overlay: Overlay): ConnectionOptionsInput {
-  const out: ConnectionOptionsInput = { ...base, ...overlay };
-  if (overlay.url !== undefined) {
-    delete out.host;
-    delete out.port;
-  } else if (overlay.host !== undefined) {
-    delete out.url;
-  }
-  if (overlay.tls && base.tls) out.tls = { ...base.tls, ...overlay.tls };
-  return out;
 }

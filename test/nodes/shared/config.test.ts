@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { normalizeOptions } from '../../../src/client/options';
-import { applyOverride, connectionOptions, MissingEnvError, readBrokerOverride, storeDirectory, type BrokerConfigDef } from '../../../src/nodes/shared/config';
+import { connectionOptions, MissingEnvError, storeDirectory, type BrokerConfigDef } from '../../../src/nodes/shared/config';
 
 const env: Record<string, string> = { MQTT_USER: 'alice', MQTT_PASS: 'pw', SITE: 'north' };
 const ctx = { credentials: undefined, env: (n: string) => env[n], userDir: '/data' };
@@ -81,33 +81,5 @@ describe('nodes/shared/config: config node -> connection options', () => {
   });
   it('a persistent session without a client id is a clear option error', () => {
     assert.throws(() => normalizeOptions(connectionOptions({ ...editorDefaults, cleansession: false }, ctx)), /clientId/);
-  });
-});
-
-describe('nodes/shared/config: msg.broker (core keys)', () => {
-  it('maps core keys and reads force', () => {
-    const r = readBrokerOverride({ broker: 'other.host', port: 1884, clientid: 'x', username: 'u', password: 'p', cleansession: false, force: true, sessionExpiry: 60 });
-    assert.deepEqual(r.overlay, { host: 'other.host', port: 1884, clientId: 'x', username: 'u', password: 'p', clean: false, sessionExpiryInterval: 60 });
-    assert.equal(r.force, true);
-    assert.deepEqual(r.unknown, []);
-  });
-  it('reports keys it does not know', () => {
-    assert.deepEqual(readBrokerOverride({ brokr: 'typo' }).unknown, ['brokr']);
-  });
-  it('a new URL replaces the config\'s host and port; a new host replaces its URL', () => {
-    const base = connectionOptions(editorDefaults, ctx);
-    const url = applyOverride(base, readBrokerOverride({ url: 'mqtt://b:1999' }).overlay);
-    assert.equal(url.host, undefined);
-    assert.equal(url.port, undefined);
-    assert.equal(normalizeOptions(url).endpoint.port, 1999);
-    const host = applyOverride({ ...base, url: 'mqtt://a' }, readBrokerOverride({ broker: 'c' }).overlay);
-    assert.equal(host.url, undefined);
-    assert.equal(normalizeOptions(host).endpoint.host, 'c');
-  });
-  it('compatmode selects MQTT 3.1 and birth/will objects pass through', () => {
-    const r = readBrokerOverride({ compatmode: true, will: { topic: 'w', payload: 'gone', properties: { respTopic: 'r' } } });
-    const o = normalizeOptions(applyOverride(connectionOptions(editorDefaults, ctx), r.overlay));
-    assert.equal(o.protocolVersion, 3);
-    assert.equal(o.will?.topic, 'w');
   });
 });
