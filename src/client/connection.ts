@@ -240,6 +240,21 @@ export class Connection extends EventEmitter implements MqttConnection {
       for (const e of fx) this.pendingEffects.push(e);
       return;
     }
+    if (!fx.some((e) => STORE_EFFECTS.has(e.kind))) {
+      // Fast path (QoS 0, acks, pings): nothing to wait for, so no promise. Effects that applying these
+      // produces (a birth publish on 'connected') queue behind them instead of running re-entrantly.
+      this.draining = true;
+      try {
+        for (const e of fx) this.apply(e);
+      } finally {
+        this.draining = false;
+      }
+      const next = this.pendingEffects;
+      this.pendingEffects = [];
+      if (next.length > 0) this.enqueue(next);
+      else for (const w of this.idleWaiters.splice(0)) w();
+      return;
+    }
     this.pendingEffects = fx;
     void this.drain();
   }
