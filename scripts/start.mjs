@@ -106,7 +106,7 @@ function demoFlow(broker) {
     {
       id: cfg, type: 'mqtt-broker-config', name: 'demo broker', broker: '127.0.0.1', port: broker.port, usetls: false,
       protocolVersion: 5, clientid: '', keepalive: 60, connectTimeout: 30, cleansession: true, sessionExpiry: 0,
-      autoUnsubscribe: true, autoConnect: true, birthTopic: 'demo/status', birthQos: '1', birthRetain: 'true',
+      autoConnect: true, birthTopic: 'demo/status', birthQos: '1', birthRetain: 'true',
       birthPayload: 'online', birthMsg: {}, closeTopic: 'demo/status', closeQos: '1', closeRetain: 'true',
       closePayload: 'offline', closeMsg: {}, willTopic: 'demo/status', willQos: '1', willRetain: 'true',
       willPayload: 'lost', willMsg: {}, store: 'memory', queueMaxMessages: 10000, queueMaxMB: 64, qos0Offline: 'queue',

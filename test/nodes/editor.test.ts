@@ -91,7 +91,7 @@ describe('editor: registered types and defaults (nodes/mqtt-kit.html)', () => {
     assert.deepEqual(plain(def.credentials), { user: { type: 'text' }, password: { type: 'password' } });
     assert.deepEqual(defaultsOf(def), {
       name: '', broker: '', port: 1883, tls: { type: 'tls-config' }, usetls: false, protocolVersion: 5, clientid: '',
-      keepalive: 60, connectTimeout: 30, cleansession: true, sessionExpiry: 0, autoUnsubscribe: true, autoConnect: true,
+      keepalive: 60, connectTimeout: 30, cleansession: true, sessionExpiry: 0, autoConnect: true,
       birthTopic: '', birthQos: '0', birthRetain: 'false', birthPayload: '', birthMsg: {},
       closeTopic: '', closeQos: '0', closeRetain: 'false', closePayload: '', closeMsg: {},
       willTopic: '', willQos: '0', willRetain: 'false', willPayload: '', willMsg: {},

@@ -85,8 +85,7 @@ export function registerBrokerConfig(RED: NodeAPI, pool: ConnectionPool): void {
     };
 
     node.on('close', (removed: boolean, done: () => void) => {
-      void removed;
-      pool.close(def.id).then(done, (err: Error) => {
+      pool.close(def.id, { removed }).then(done, (err: Error) => {
         node.warn(err.message);
         done();
       });

@@ -4,7 +4,7 @@
 import type { Lease } from '../../client/lease';
 import { actionOf, OUT_ACTIONS } from '../shared/actions';
 import { acquireLease } from '../shared/broker-node';
-import { type Translate } from '../shared/errors';
+import { kitError, type Translate } from '../shared/errors';
 import { msgToPublish, parseQos, parseRetain, type PublishDefaults } from '../shared/publish-msg';
 import { toKitError } from '../shared/reasons';
 import type { DoneFn, Node, NodeAPI, NodeMessage } from '../shared/red';
@@ -45,7 +45,9 @@ async function handle(lease: Lease, msg: NodeMessage, defaults: PublishDefaults,
   const action = actionOf(msg, OUT_ACTIONS, t);
   if (action === 'connect') return lease.connect(msg.broker as Parameters<Lease['connect']>[0]);
   if (action === 'disconnect') return lease.disconnect();
-  await lease.publish(msgToPublish(msg, defaults, { v5: lease.protocolVersion === 5, t }));
+  const result = await lease.publish(msgToPublish(msg, defaults, { v5: lease.protocolVersion === 5, t }));
+  // QoS 0 while offline with the "drop" policy: the client resolves; for the flow it is a failure.
+  if (result.dropped) throw kitError(t, 'OFFLINE_DROPPED');
 }
 
 export function registerMqttOut(RED: NodeAPI): void {

@@ -24,7 +24,6 @@ export interface BrokerConfigDef extends MessageFields {
   connectTimeout?: number | string;
   cleansession?: boolean;
   sessionExpiry?: number | string;
-  autoUnsubscribe?: boolean;
   autoConnect?: boolean;
   store?: 'memory' | 'file';
   queueMaxMessages?: number | string;

@@ -8,7 +8,7 @@ const ctx = { credentials: undefined, env: (n: string) => env[n], userDir: '/dat
 /** The editor's defaults for a new config node (editor.html). */
 const editorDefaults: BrokerConfigDef = {
   id: 'cfg1', name: '', broker: 'localhost', port: 1883, usetls: false, protocolVersion: 5, clientid: '', keepalive: 60,
-  connectTimeout: 30, cleansession: true, sessionExpiry: 0, autoUnsubscribe: true, autoConnect: true,
+  connectTimeout: 30, cleansession: true, sessionExpiry: 0, autoConnect: true,
   birthTopic: '', birthQos: '0', birthRetain: 'false', birthPayload: '', birthMsg: {},
   closeTopic: '', closeQos: '0', closeRetain: 'false', closePayload: '', closeMsg: {},
   willTopic: '', willQos: '0', willRetain: 'false', willPayload: '', willMsg: {},
