@@ -98,7 +98,7 @@ export const LARGE_PAYLOAD = 1024;
  * (write both with socket.cork()/uncork() or writev). Any other packet is one chunk, as from encode().
  */
 export function encodeChunks(p: Packet, version: ProtocolVersion): Buffer[] {
+  if (p.type !== 'publish' || p.payload.length < LARGE_PAYLOAD) return [encode(p, version)];
   checkVersion(version);
-  if (p.type === 'publish' && p.payload.length >= LARGE_PAYLOAD) return [encodePublishHead(p, version), p.payload];
-  return [encode(p, version)];
+  return [encodePublishHead(p, version), p.payload];
 }
