@@ -195,6 +195,30 @@ describe('codec encode', () => {
     assert.deepStrictEqual(c.will?.properties?.userProperties, userProperties);
   });
 
+  it('[v5 MQTT-3.1.2-9] [v5 MQTT-3.1.2-11] [v5 MQTT-3.1.2-13] [v5 MQTT-3.1.2-16] [v5 MQTT-3.1.2-17] [v5 MQTT-3.1.2-18] [v5 MQTT-3.1.2-19] [3.1.1 MQTT-3.1.2-9] [3.1.1 MQTT-3.1.2-11] [3.1.1 MQTT-3.1.2-13] [3.1.1 MQTT-3.1.2-15] [3.1.1 MQTT-3.1.2-18] [3.1.1 MQTT-3.1.2-19] [3.1.1 MQTT-3.1.2-20] [3.1.1 MQTT-3.1.2-21] sets each CONNECT flag exactly when its field is written', () => {
+    for (const v of [3, 4, 5] as const) {
+      for (let mask = 0; mask < 16; mask++) {
+        const withWill = (mask & 1) !== 0;
+        const username = mask & 2 ? 'u' : undefined;
+        const password = mask & 4 ? Buffer.from('p') : undefined;
+        if (v !== 5 && password && !username) continue; // [3.1.1 MQTT-3.1.2-22], refused (see the table)
+        const will = withWill ? { topic: 't', payload: Buffer.from('w'), qos: 2 as const, retain: (mask & 8) !== 0 } : undefined;
+        const p: Packet = { type: 'connect', protocolVersion: v, clientId: 'c', clean: true, keepalive: 0, will, username, password };
+        if (!will) delete p.will;
+        if (!username) delete p.username;
+        if (!password) delete p.password;
+        const bytes = encode(p, v);
+        const flags = bytes[2 + (v === 3 ? 8 : 6) + 1];
+        assert.equal((flags & 0x04) !== 0, withWill, 'Will Flag');
+        assert.equal((flags >> 3) & 3, withWill ? 2 : 0, 'Will QoS is 0 without a will');
+        assert.equal((flags & 0x20) !== 0, withWill && (mask & 8) !== 0, 'Will Retain is 0 without a will');
+        assert.equal((flags & 0x80) !== 0, username !== undefined, 'User Name Flag');
+        assert.equal((flags & 0x40) !== 0, password !== undefined, 'Password Flag');
+        assert.deepStrictEqual(decode(bytes, v), p, 'the fields are present exactly when flagged');
+      }
+    }
+  });
+
   it('[v5 MQTT-3.1.3-1] [3.1.1 MQTT-3.1.3-1] writes CONNECT payload fields in order: ClientID, will, user name, password', () => {
     const bytes = encode({
       type: 'connect', protocolVersion: 4, clientId: 'C', clean: true, keepalive: 0,

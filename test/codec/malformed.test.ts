@@ -199,7 +199,7 @@ describe('codec malformed input', () => {
     }
   }
 
-  it('[3.1.1 MQTT-3.1.2-22] [v5 MQTT-3.1.2-19] a 5.0 CONNECT may carry a Password without a User Name', () => {
+  it('[v5 MQTT-3.1.2-19] a 5.0 CONNECT may carry a Password without a User Name', () => {
     const bytes = frame(0x10, Buffer.concat([CONNECT_V5, hex`42 00 00 00 00 01 63 00 01 70`]));
     const p = decode(bytes, 5);
     assert.ok(p.type === 'connect' && p.username === undefined && p.password?.toString() === 'p');
@@ -275,6 +275,26 @@ describe('codec UTF-8 strings', () => {
       const p = decode(frame(0x30, body), 4);
       assert.ok(p.type === 'publish');
       assert.equal(p.topic, s);
+    }
+  });
+
+  it('[v5 MQTT-4.7.3-2] [3.1.1 MQTT-4.7.3-2] refuses U+0000 in Topic Names and Topic Filters', () => {
+    for (const v of ALL) {
+      const prop = v === 5 ? hex`00` : hex``;
+      assertMqttError(() => decode(frame(0x30, Buffer.concat([hex`00 03 61 00 62`, prop])), v), { cls: M, code: 0x81, statement: v === 5 ? 'MQTT-1.5.4-2' : 'MQTT-1.5.3-2' });
+      assertMqttError(() => decode(frame(0x82, Buffer.concat([hex`00 01`, prop, hex`00 02 61 00 01`])), v), { cls: M, code: 0x81, statement: v === 5 ? 'MQTT-1.5.4-2' : 'MQTT-1.5.3-2' });
+      assertMqttError(() => decode(frame(0xa2, Buffer.concat([hex`00 01`, prop, hex`00 02 00 61`])), v), { cls: M, code: 0x81, statement: v === 5 ? 'MQTT-1.5.4-2' : 'MQTT-1.5.3-2' });
+    }
+  });
+
+  it('[v5 MQTT-4.7.0-1] [3.1.1 MQTT-4.7.1-1] accepts wildcards in Topic Filters and refuses them in Topic Names', () => {
+    for (const v of ALL) {
+      const prop = v === 5 ? hex`00` : hex``;
+      const sub = decode(frame(0x82, Buffer.concat([hex`00 01`, prop, hex`00 03 2b 2f 23 01`])), v);
+      assert.ok(sub.type === 'subscribe' && sub.subscriptions[0].topicFilter === '+/#');
+      const unsub = decode(frame(0xa2, Buffer.concat([hex`00 01`, prop, hex`00 03 2b 2f 23`])), v);
+      assert.ok(unsub.type === 'unsubscribe' && unsub.topicFilters[0] === '+/#');
+      assertMqttError(() => decode(frame(0x30, Buffer.concat([hex`00 03 2b 2f 23`, prop])), v), { cls: P, code: 0x82, statement: 'MQTT-3.3.2-2' });
     }
   });
 

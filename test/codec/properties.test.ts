@@ -95,7 +95,7 @@ describe('codec property table', () => {
     });
 
     const elsewhere = CONTEXTS.filter((c) => !def.in.includes(c) && propertyById(c, def.id) === undefined);
-    it(`${name} is refused in ${elsewhere.join(', ') || 'no other packet'} [v5 MQTT-2.2.2-1]`, () => {
+    it(`${name} is refused in ${elsewhere.join(', ') || 'no other packet'}`, () => {
       for (const ctx of elsewhere) {
         const props: Record<string, unknown> = { [def.key]: sample(def) };
         assertMqttError(() => encode(packetWith(ctx, props), 5), { cls: ProtocolError, code: 0x82, statement: undefined, message: 'not allowed' });
