@@ -233,7 +233,7 @@ describe('client connection driver', () => {
     assert.equal(s.error?.message, 'no CONNACK from memory ' + broker.name + ' within 100 ms');
   });
 
-  it('pings after the keep alive period and gives up on a silent server [MQTT-3.1.2-23]', async function () {
+  it('pings after the keep alive period and gives up on a silent server [3.1.1 MQTT-3.1.2-23] [v5 MQTT-3.1.2-20]', async function () {
     this.timeout(6000);
     const c = client({ keepalive: 1 });
     c.open();
@@ -244,7 +244,7 @@ describe('client connection driver', () => {
     assert.match(s.error!.message, /did not answer/);
   });
 
-  it('reconnects, resumes the session and re-sends an unacknowledged QoS 1 with DUP [MQTT-4.4.0-1]', async () => {
+  it('reconnects, resumes the session and re-sends an unacknowledged QoS 1 with DUP [3.1.1 MQTT-4.4.0-1]', async () => {
     const c = client({ clean: false });
     c.open();
     const first = await broker.accept();
@@ -286,7 +286,7 @@ describe('client connection driver', () => {
     assert.equal(c.status.phase, 'disconnected');
   });
 
-  it('delivers incoming messages and acknowledges QoS 2 exactly once [MQTT-4.3.3-9]', async () => {
+  it('delivers incoming messages and acknowledges QoS 2 exactly once [3.1.1 MQTT-4.3.3-2]', async () => {
     const c = client();
     const got: string[] = [];
     c.on('message', (p) => got.push(p.payload.toString()));
@@ -300,6 +300,21 @@ describe('client connection driver', () => {
     await peer.next('pubcomp');
     await until(c, 'message', () => got.length >= 1);
     assert.deepEqual(got, ['two']);
+  });
+
+  it('detects a duplicate-client-id kick loop (repeated quick 0x8E session taken over) and says so', async () => {
+    const c = client({ protocolVersion: 5 });
+    const seen = warnings(c);
+    c.open();
+    for (let i = 0; i < 3; i++) {
+      const peer = await broker.accept();
+      peer.send({ type: 'disconnect', reasonCode: 0x8e });
+    }
+    const s = await statusUntil(c, (st) => st.retryReason === 'kickLoop');
+    assert.equal(s.retryInMs, 200);
+    assert.match(s.error!.message, /Session taken over \(0x8e\)/);
+    const kick = seen.find((w) => w.code === 'kick-loop');
+    assert.match(kick?.message ?? '', /client id "c1" is repeatedly taken over/);
   });
 
   it('stays down after a refusal when reconnect is off', async () => {

@@ -161,7 +161,7 @@ describe('client options', () => {
     assert.equal(o.close, undefined, 'a blank topic disables the message');
   });
 
-  it('rejects a will topic with wildcards [MQTT-3.1.2-14]', () => {
+  it('rejects a will topic with wildcards [3.1.1 MQTT-4.7.1-1] [v5 MQTT-4.7.0-1]', () => {
     assert.match(issuesOf({ will: { topic: 'a/#' } })[0]!, /^will\.topic: is not a valid topic name: "a\/#"/);
   });
 

@@ -131,7 +131,7 @@ describe('client pool and leases', () => {
     await unsub;
   });
 
-  it('reports a SUBACK failure to the lease that asked [MQTT-3.9.3-1]', async () => {
+  it('reports a SUBACK failure to the lease that asked', async () => {
     await define();
     const a = pool.acquire('cfg', { id: 'a' });
     const peer = await broker.accept();

@@ -7,7 +7,7 @@ const p = (packetId: number, payload: string, dup = false): PublishPacket => ({
 });
 
 describe('client QoS 2 re-send guard', () => {
-  it('drops a DUP re-send of a QoS 2 message already completed with PUBCOMP [MQTT-4.3.3-5]', () => {
+  it('drops a DUP re-send of a QoS 2 message already completed with PUBCOMP (the sender broke [v5 MQTT-4.3.3-6] [3.1.1 MQTT-4.3.3-1])', () => {
     const g = new Qos2ResendGuard();
     assert.equal(g.isResend(p(7, 'a')), false);
     g.completedId(7);

@@ -99,7 +99,7 @@ describe('client subscription table', () => {
     assert.deepEqual(leasesOf(t.route(publish('jobs/1'), 0)), ['W']);
   });
 
-  it('rejects invalid filters with a typed error [MQTT-4.7.1-1]', () => {
+  it('rejects invalid filters with a typed error [v5 MQTT-4.7.1-1]', () => {
     const t = new SubscriptionTable<string>();
     assert.throws(() => t.add('A', 'a/#/b', { qos: 0 }), { name: 'TopicError', reasonCode: 0x8f });
   });

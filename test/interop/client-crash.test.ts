@@ -68,7 +68,7 @@ describeWithMosquitto('client interop with Mosquitto: kill -9 with the file stor
     assert.deepEqual(qos2Dups, [], 'QoS 2 messages delivered more than once');
   }
 
-  it('queued while the broker is unreachable, killed, restarted: all sent [MQTT-4.4.0-1]', async () => {
+  it('queued while the broker is unreachable, killed, restarted: all sent [v5 MQTT-4.4.0-1]', async () => {
     const got = await subscriber();
     const deadPort = await freePort();
     const first = run(['publish', `mqtt://127.0.0.1:${deadPort}`, dir, String(COUNT)]);
@@ -82,7 +82,7 @@ describeWithMosquitto('client interop with Mosquitto: kill -9 with the file stor
     check(got);
   });
 
-  it('killed while messages are in flight to a live broker: all sent, QoS 2 once [MQTT-4.3.3-2]', async () => {
+  it('killed while messages are in flight to a live broker: all sent, QoS 2 once [v5 MQTT-4.3.3-10]', async () => {
     const got = await subscriber();
     const first = run(['publish', broker.url, dir, String(COUNT)]);
     await lineFrom(first.child, 'ACCEPTED', 15_000);

@@ -30,7 +30,7 @@ describeWithMosquitto('client interop with Mosquitto', function () {
   for (const protocolVersion of [4, 5] as const) {
     const tag = protocolVersion === 5 ? 'v5' : '3.1.1';
     describe(`MQTT ${tag}`, () => {
-      it(`delivers QoS 0, 1 and 2 in both directions, each exactly as sent [${tag} MQTT-4.3.3-9]`, async () => {
+      it(`delivers QoS 0, 1 and 2 in both directions, each exactly as sent [${protocolVersion === 5 ? 'v5 MQTT-4.3.3-10' : '3.1.1 MQTT-4.3.3-2'}]`, async () => {
         const a = await clients.connected({ url: broker.url, protocolVersion, clientId: `a${protocolVersion}` });
         const b = await clients.connected({ url: broker.url, protocolVersion, clientId: `b${protocolVersion}` });
         const atA = new Collector(a);
@@ -51,7 +51,7 @@ describeWithMosquitto('client interop with Mosquitto', function () {
         assert.deepEqual(atA.payloads, ['to-a-0', 'to-a-1', 'to-a-2']);
       });
 
-      it(`stores and delivers retained messages [${tag} MQTT-3.3.1-6]`, async () => {
+      it(`stores and delivers retained messages [${protocolVersion === 5 ? 'v5 MQTT-3.3.1-9' : '3.1.1 MQTT-3.3.1-6'}]`, async () => {
         const pub = await clients.connected({ url: broker.url, protocolVersion });
         await pub.publish({ topic: `ret/${tag}`, payload: 'kept', qos: 1, retain: true });
         const sub = await clients.connected({ url: broker.url, protocolVersion });
@@ -75,7 +75,7 @@ describeWithMosquitto('client interop with Mosquitto', function () {
         assert.deepEqual(got.messages.map((m) => [m.topic, m.payload.toString()]), [[`will/${tag}/lost`, 'gone']]);
       });
 
-      it(`resumes a persistent session and receives what was published while away [${tag} MQTT-3.2.2-2]`, async () => {
+      it(`resumes a persistent session and receives what was published while away [${protocolVersion === 5 ? 'v5 MQTT-3.2.2-3' : '3.1.1 MQTT-3.2.2-2'}]`, async () => {
         const id = `resume-${tag.replace('.', '')}`;
         const options = { url: broker.url, protocolVersion, clientId: id, clean: false, sessionExpiryInterval: 300 } as const;
         const sub = await clients.connected(options);
