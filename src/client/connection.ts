@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { encode, decode, Framer, MqttError, reasonCodeName } from '../codec';
 import type { ConnackPacket, DisconnectPacket, QoS, SubackPacket, SubscribeProperties, Subscription, UnsubackPacket } from '../codec/types';
-import { ClientSession, type CommandResult, type Effect } from '../session';
+import { ClientSession, PublishWithdrawnError, type CommandResult, type Effect } from '../session';
 import type { MemorySessionData, SessionStore } from '../store';
 import { buildConnect, serverInfoFrom } from './connect-packet';
 import { ClientClosedError, ConnectionRefusedError, ServerDisconnectError, TransportError } from './errors';
@@ -118,10 +118,30 @@ export class Connection extends EventEmitter implements MqttConnection {
     }
     const outbound = { topic: message.topic, payload: toPayload(message.payload), qos, retain: message.retain ?? false };
     const properties = this.options.protocolVersion === 5 ? message.properties : undefined;
+    const signal = message.signal;
+    if (signal?.aborted) return Promise.reject(new PublishWithdrawnError(message.topic));
     return this.command<PublishResult>(
-      (h, now) => this.session.publish(h, properties ? { ...outbound, properties } : outbound, now),
+      (h, now) => {
+        if (signal) this.withdrawOnAbort(h, signal);
+        return this.session.publish(h, properties ? { ...outbound, properties } : outbound, now);
+      },
       (r) => this.publishResult(r, qos),
     );
+  }
+
+  /** Aborting `signal` withdraws the publish from the session; the listener goes when the publish ends. */
+  private withdrawOnAbort(handle: Handle, signal: AbortSignal): void {
+    const onAbort = (): void => this.enqueue(this.session.withdraw(handle, this.now()));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const { resolve, reject } = handle;
+    handle.resolve = (r) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(r);
+    };
+    handle.reject = (e) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(e);
+    };
   }
 
   subscribe(subscriptions: Subscription[], properties?: SubscribeProperties): Promise<SubackPacket> {

@@ -65,6 +65,12 @@ export interface PublishMessage {
   retain?: boolean;
   /** v5 properties; dropped on 3.1/3.1.1 connections. */
   properties?: PublishProperties;
+  /**
+   * Withdraws the message when aborted (an RPC request whose caller gave up): if it is still queued it is
+   * never sent and the publish rejects with PublishWithdrawnError; if it is in flight it is not sent again
+   * after a reconnect that did not resume the session (a resumed session must re-send it [MQTT-4.4.0-1]).
+   */
+  signal?: AbortSignal;
 }
 
 /** How a publish completed: written (QoS 0), PUBACK (QoS 1) or PUBCOMP (QoS 2). */

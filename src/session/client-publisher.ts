@@ -6,8 +6,8 @@ import type { AckProperties, PublishPacket, PublishProperties, QoS } from '../co
 import type { OutgoingRecord, OutgoingStage } from '../store/types';
 import type { Effect, OutboundMessage, PublishResult } from './effects';
 import {
-  CommandRefusedError, InvalidCommandError, MessageExpiredError, QosNotSupportedError, QueueFullError,
-  RetainNotSupportedError, SessionClosedError,
+  CommandRefusedError, InvalidCommandError, MessageExpiredError, PublishWithdrawnError, QosNotSupportedError,
+  QueueFullError, RetainNotSupportedError, SessionClosedError,
 } from './errors';
 import { Fifo } from './fifo';
 import { SendQuota } from './flow-control';
@@ -37,6 +37,8 @@ export interface OutEntry<H> {
   persisted: boolean;
   /** PUBREC reason code, reported when PUBCOMP completes the message. */
   recReason: number;
+  /** Its sender withdrew it while it was in flight: not sent again unless a resumed session requires it. */
+  withdrawn: boolean;
 }
 
 const PUBLISHED: PublishResult = Object.freeze({ kind: 'published', reasonCode: 0 });
@@ -173,6 +175,11 @@ export class Publisher<H> {
         fx.push({ kind: 'complete', handle: e.handle, result: resultOf(e.recReason, undefined) });
         continue;
       }
+      if (e.withdrawn) {
+        // The server kept nothing of it and its sender no longer wants it: never sent again.
+        this.drop(fx, e, new PublishWithdrawnError(e.record.topic));
+        continue;
+      }
       e.stage = 'queued';
       e.packetId = 0;
       e.onWire = false;
@@ -189,6 +196,25 @@ export class Publisher<H> {
   connectionLost(): void {
     for (const e of this.inflight.values()) e.onWire = false;
     this.held = 0;
+  }
+
+  /**
+   * The sender of `handle`'s publish no longer wants it (an RPC request that timed out). Still queued:
+   * removed and failed with PublishWithdrawnError, never sent. Sent and unacknowledged: its store record is
+   * removed (a restart does not restore it) and a reconnect without the session drops it instead of
+   * sending it again; a resumed session still re-sends it, as it must [MQTT-4.4.0-1]. Past PUBREC (QoS 2) it
+   * has been received: nothing changes.
+   */
+  withdraw(fx: Effect<H>[], handle: H): void {
+    const queued = this.queue.removeWhere((e) => e.handle === handle);
+    for (const e of queued) this.drop(fx, e, new PublishWithdrawnError(e.record.topic));
+    if (queued.length > 0) return;
+    for (const e of this.inflight.values()) {
+      if (e.handle !== handle || e.stage !== 'publish') continue;
+      e.withdrawn = true;
+      if (e.persisted) fx.push({ kind: 'unpersist', seq: e.record.seq });
+      e.persisted = false;
+    }
   }
 
   /** Drops queued messages whose Message Expiry passed (never ones already sent [v5 MQTT-4.3.3-7]). */
@@ -212,7 +238,7 @@ export class Publisher<H> {
   private entryFor(handle: H | undefined, record: OutgoingRecord, size: number): OutEntry<H> {
     this.messages++;
     this.bytes += size;
-    return { record, handle, size, qos: record.qos, packetId: 0, stage: 'queued', onWire: false, persisted: false, recReason: 0 };
+    return { record, handle, size, qos: record.qos, packetId: 0, stage: 'queued', onWire: false, persisted: false, recReason: 0, withdrawn: false };
   }
 
   private trySend(fx: Effect<H>[], entry: OutEntry<H>, now: number): 'sent' | 'blocked' | 'dropped' {
@@ -313,6 +339,7 @@ export class Publisher<H> {
         e.recReason = reasonCode;
         e.record = pubrelRecord(e.record, e.packetId);
         fx.push({ kind: 'persist', record: e.record });
+        e.persisted = true; // again, if a withdrawal had removed the record
       }
       if (!e.onWire) {
         // PUBREC for a PUBLISH of a resumed session we had not re-sent yet: it now counts as sent.

@@ -122,6 +122,14 @@ export class ClientSession<H = unknown> implements Wire<H> {
     return this.arm(fx);
   }
 
+  /** The sender gave up on a publish (see Publisher.withdraw): a queued one is never sent. */
+  withdraw(handle: H, now: number): Effect<H>[] {
+    const fx: Effect<H>[] = [];
+    void now;
+    if (!this.closed) this.publisher.withdraw(fx, handle);
+    return this.arm(fx);
+  }
+
   subscribe(handle: H, request: SubscribeRequest, now: number): Effect<H>[] {
     const fx: Effect<H>[] = [];
     if (this.closed) fx.push({ kind: 'fail', handle, error: new SessionClosedError('subscribe') });

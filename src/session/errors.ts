@@ -35,6 +35,16 @@ export class MessageExpiredError extends MqttError {
   }
 }
 
+/**
+ * The sender withdrew a publish that had not been sent yet (a request whose caller gave up): it was taken
+ * out of the queue and will never be sent.
+ */
+export class PublishWithdrawnError extends MqttError {
+  constructor(topic: string) {
+    super(`publish to "${topic}" withdrawn by its sender before it was sent`, 0x80);
+  }
+}
+
 /** The server's CONNACK said it does not support this QoS [MQTT-3.2.2-11]. */
 export class QosNotSupportedError extends MqttError {
   constructor(qos: number, maximum: number) {
