@@ -398,7 +398,7 @@ export class Connection extends EventEmitter implements MqttConnection {
     } catch (err) {
       if (this.attempt === attempt) this.attempt = undefined;
       const error = err instanceof Error ? err : new Error(String(err));
-      if (attempt.signal.aborted || !this.wantOpen) return this.settleDown(error);
+      if (attempt.signal.aborted || !this.wantOpen) return this.settleDown(attempt.signal.aborted ? undefined : error);
       return this.afterEnd(error, { kind: 'failed' });
     }
     this.attempt = undefined;

@@ -80,6 +80,19 @@ describe('client with the embedded broker', () => {
     }
   }
 
+  it('over memory://, a deliberate close sends DISCONNECT (no will); a lost connection publishes the will', async () => {
+    const url = `memory://${name}`;
+    const watcher = await connected({ url, protocolVersion: 5 });
+    const inbox = messages(watcher);
+    await watcher.subscribe([{ topicFilter: 'will/mem/#', qos: 1 }]);
+    const polite = await connected({ url, protocolVersion: 5, will: { topic: 'will/mem/polite', payload: 'no' } });
+    await polite.close();
+    const lost = await connected({ url, protocolVersion: 5, reconnect: false, will: { topic: 'will/mem/lost', payload: 'gone' } });
+    (lost as unknown as { transport: { destroy(): void } }).transport.destroy();
+    await inbox.wait(1);
+    assert.deepEqual(inbox.got.map((p) => p.topic), ['will/mem/lost']);
+  });
+
   it('pool: overlapping subscriptions of two leases, each message once per lease (v5 identifiers)', async () => {
     const pool = new ConnectionPool();
     try {

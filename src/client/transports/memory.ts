@@ -3,7 +3,7 @@
 // like a net.Socket. Bytes cross asynchronously (never re-entrantly inside write()).
 import { Duplex } from 'node:stream';
 import { TransportError } from '../errors';
-import { BaseTransport, type Endpoint, type OpenOptions, type Transport } from './transport';
+import { BaseTransport, DEFAULT_END_TIMEOUT_MS, type Endpoint, type OpenOptions, type Transport } from './transport';
 
 const HIGH_WATER_BYTES = 1024 * 1024;
 
@@ -60,6 +60,7 @@ export class MemoryServerSocket extends Duplex {
 export class MemoryClientTransport extends BaseTransport {
   readonly description: string;
   private waitingForDrain = false;
+  private closing = false;
 
   constructor(
     private readonly server: MemoryServerSocket,
@@ -75,18 +76,25 @@ export class MemoryClientTransport extends BaseTransport {
   }
 
   write(bytes: Uint8Array): boolean {
-    if (this.closed || this.server.destroyed) return false;
+    if (this.closed || this.closing || this.server.destroyed) return false;
     this.server.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
     const ok = this.server.readableLength < HIGH_WATER_BYTES;
     if (!ok) this.waitingForDrain = true;
     return ok;
   }
 
-  async end(): Promise<void> {
+  /**
+   * Half-closes like a socket's FIN: the server reads everything written so far (a DISCONNECT), then
+   * end-of-stream; the pair is destroyed once the server closes its side or after `timeoutMs`.
+   */
+  async end(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
     this.server.push(null);
-    this.server.destroy();
-    this.emitClose();
+    const closed = new Promise<void>((resolve) => this.once('close', () => resolve()));
+    const timer = setTimeout(() => this.destroy(), options.timeoutMs ?? DEFAULT_END_TIMEOUT_MS);
+    await closed;
+    clearTimeout(timer);
   }
 
   destroy(error?: TransportError): void {
@@ -110,7 +118,8 @@ export class MemoryClientTransport extends BaseTransport {
 
   /** @internal */
   peerClosed(): void {
-    this.emitClose(new TransportError(`connection closed by in-process broker ${this.name}`, 'reset'));
+    if (this.closing) this.emitClose();
+    else this.emitClose(new TransportError(`connection closed by in-process broker ${this.name}`, 'reset'));
   }
 }
 
