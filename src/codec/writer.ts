@@ -51,6 +51,26 @@ export class Writer {
     this.pos = p + 2 + n;
   }
 
+  /**
+   * Writes s as a UTF-8 string if it is a plain ASCII Topic Name (no U+0000, no wildcard), which lets
+   * the caller size the packet from s.length without a separate validation pass. Returns false, having
+   * written nothing that counts, for anything else: the caller then measures s properly and starts over.
+   */
+  asciiTopicName(s: string): boolean {
+    const p = this.pos + 2;
+    const buf = this.buf;
+    const len = s.length;
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80 || c === 0 || c === 0x23 || c === 0x2b) return false;
+      buf[p + i] = c;
+    }
+    buf[p - 2] = len >>> 8;
+    buf[p - 1] = len & 0xff;
+    this.pos = p + len;
+    return true;
+  }
+
   /** Two byte length, then the bytes. */
   binary(b: Uint8Array): void {
     this.u16(b.length);

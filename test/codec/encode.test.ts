@@ -233,6 +233,27 @@ describe('codec encode', () => {
     assert.equal(encode(pub({ properties: {} }), 4).toString('hex'), '3006' + '0003612f62' + '78');
   });
 
+  it('writes short and long Topic Names alike, whatever character comes where (ASCII fast path and fallback)', () => {
+    for (let len = 1; len <= 40; len++) {
+      for (const odd of ['', 'é', '日', '😀', '\ufeff']) {
+        for (const at of [0, Math.floor(len / 2), len - 1]) {
+          const ascii = 'abcdefghijklmnopqrstuvwxyz0123456789/-_.'.slice(0, len);
+          const topic = odd ? ascii.slice(0, at) + odd + ascii.slice(at + 1) : ascii;
+          const p = pub({ topic, qos: 1, packetId: len });
+          const bytes = encode(p, 4);
+          const n = Buffer.byteLength(topic);
+          assert.equal(bytes.length, encodedSize(p, 4));
+          assert.equal(bytes.readUInt16BE(2), n);
+          assert.equal(bytes.subarray(4, 4 + n).toString(), topic);
+          assert.deepStrictEqual(decode(bytes, 4), p);
+        }
+      }
+    }
+    for (const bad of ['abc\u0000', 'a/+/b', 'x'.repeat(20) + '#', 'a\ud800b']) {
+      assert.throws(() => encode(pub({ topic: bad }), 4), (e: unknown) => e instanceof MalformedPacketError || e instanceof ProtocolError);
+    }
+  });
+
   it('encodes a string of exactly 65,535 bytes', () => {
     const topic = 'a'.repeat(65535);
     const bytes = encode(pub({ topic }), 4);

@@ -56,6 +56,10 @@ function remainingLength(p: PublishPacket, v: ProtocolVersion, propsLen: number)
   const topicLength = topicNameLength(topic, v);
   if (topicLength === 0) checkEmptyTopic(v, p.properties);
   if (topicLength > 0xffff) throw new MalformedPacketError(`Topic Name of ${topicLength} bytes is longer than 65,535`, 'MQTT-4.7.3-3');
+  return restLength(p, v, propsLen, topicLength);
+}
+
+function restLength(p: PublishPacket, v: ProtocolVersion, propsLen: number, topicLength: number): number {
   let rl = 2 + topicLength + p.payload.length;
   if (p.qos !== 0) rl += 2;
   if (v === 5) rl += varintSize(propsLen) + propsLen;
@@ -74,6 +78,22 @@ export function publishSize(p: PublishPacket, v: ProtocolVersion): number {
   return remainingLength(p, v, publishPropertiesLength(p, v));
 }
 
+/**
+ * Allocates the packet and writes the Topic Name. Optimistic for a short (<= 32) ASCII topic: size the
+ * packet from topic.length and validate while copying (one pass instead of two); anything else, or a
+ * topic that turns out not to be plain ASCII, is measured and validated first.
+ */
+function writeTopic(p: PublishPacket, v: ProtocolVersion, b0: number, propsLen: number, tailBytes: number): Writer {
+  const topic = p.topic;
+  if (typeof topic === 'string' && topic.length > 0 && topic.length <= 32) {
+    const w = new Writer(b0, restLength(p, v, propsLen, topic.length), tailBytes);
+    if (w.asciiTopicName(topic)) return w;
+  }
+  const w = new Writer(b0, remainingLength(p, v, propsLen), tailBytes);
+  w.utf8(topic);
+  return w;
+}
+
 export function encodePublish(p: PublishPacket, v: ProtocolVersion): Buffer {
   const w = writeHead(p, v, 0);
   w.bytes(p.payload);
@@ -88,8 +108,7 @@ export function encodePublishHead(p: PublishPacket, v: ProtocolVersion): Buffer 
 function writeHead(p: PublishPacket, v: ProtocolVersion, tailBytes: number): Writer {
   const b0 = firstByte(p, v);
   const propsLen = publishPropertiesLength(p, v);
-  const w = new Writer(b0, remainingLength(p, v, propsLen), tailBytes);
-  w.utf8(p.topic);
+  const w = writeTopic(p, v, b0, propsLen, tailBytes);
   if (p.qos !== 0) w.u16(p.packetId!);
   if (v === 5) writeProperties(w, p.properties, 'publish', propsLen);
   return w;
