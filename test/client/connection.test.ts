@@ -128,6 +128,15 @@ describe('client connection driver', () => {
     assert.equal(seen[0]?.code, 'qos-downgraded');
   });
 
+  it('refuses locally what the CONNACK forbids: packets above Maximum Packet Size, retain when unavailable [v5 MQTT-3.2.2-15]', async () => {
+    const c = client({ protocolVersion: 5 });
+    c.open();
+    await broker.accept({ properties: { maximumPacketSize: 64, retainAvailable: false } });
+    await statusUntil(c, (s) => s.phase === 'connected');
+    await assert.rejects(c.publish({ topic: 'big', payload: Buffer.alloc(100), qos: 1 }), { name: 'PacketTooLargeError' });
+    await assert.rejects(c.publish({ topic: 'r', payload: 'x', qos: 1, retain: true }), { name: 'RetainNotSupportedError' });
+  });
+
   it('queues publishes made before the first CONNACK and sends them in order after it', async () => {
     const c = client();
     const results = [1, 2, 3].map((n) => c.publish({ topic: 'q', payload: String(n), qos: 1 }));

@@ -94,6 +94,16 @@ describeWithMosquitto('client interop with Mosquitto', function () {
     });
   }
 
+  it('speaks MQTT 3.1 (MQIsdp) with Mosquitto', async () => {
+    const c = await clients.connected({ url: broker.url, protocolVersion: 3, clientId: 'legacy31' });
+    const got = new Collector(c);
+    await c.subscribe([{ topicFilter: 'v31/#', qos: 2 }]);
+    await c.publish({ topic: 'v31/a', payload: 'old', qos: 1 });
+    await c.publish({ topic: 'v31/b', payload: 'school', qos: 2 });
+    await got.wait(2);
+    assert.deepEqual(got.payloads, ['old', 'school']);
+  });
+
   it('connects over WebSocket with subprotocol mqtt', async () => {
     const c = await clients.connected({ url: `ws://127.0.0.1:${broker.ports.ws}/mqtt`, protocolVersion: 5 });
     const got = new Collector(c);
