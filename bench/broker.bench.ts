@@ -5,10 +5,12 @@
 //   fan-in   10 publishers -> 1 subscriber        QoS 0 and QoS 1 (subscriber acknowledges)
 //   fan-out  1 publisher  -> 20 subscribers      QoS 0 and QoS 1
 //   latency  QoS 1 PUBLISH -> PUBACK round trip, one message at a time (p50 / p99), and publish -> delivery
-//   memory   heap + external (Node brokers) and RSS per idle connection (CONNECT + one SUBSCRIBE), 1000 connections
+//   memory   per idle connection (CONNECT + one SUBSCRIBE), 1000 connections: heap + external after GC for the
+//            Node brokers, RSS for Mosquitto
 // Publishers keep at most LIMIT messages not yet delivered to every subscriber (and QoS 1 publishers at
 // most 64 unacknowledged), so the numbers are delivered messages per second, not what a broker dropped.
-// Ours runs as shipped: src/broker bundled by esbuild. Options: --seconds=N (default 3), --only=ours,aedes,mosquitto
+// Ours runs as shipped: src/broker bundled by esbuild. Options: --seconds=N (default 3), --rounds=N (default 3),
+// --only=ours,aedes,mosquitto
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -41,6 +43,7 @@ interface Target {
 }
 
 const CHILD_MAIN = `
+process.on('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof can write its profile
 const readline = require('node:readline');
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
   if (line !== 'mem') return;
@@ -83,7 +86,9 @@ function lines(child: ChildProcess): () => Promise<string> {
 }
 
 async function startNode(name: string, script: string, env: Record<string, string>): Promise<Target> {
-  const child = spawn(process.execPath, ['--expose-gc', '-e', script], {
+  // BENCH_NODE_FLAGS (e.g. "--cpu-prof") goes to the broker child, for profiling.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--expose-gc', ...flags, '-e', script], {
     cwd: join(__dirname, '..'), env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'],
   });
   const nextLine = lines(child);
@@ -158,8 +163,11 @@ class Peer {
   private constructor(readonly socket: net.Socket) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
+      // Replies to one chunk (PUBACKs, next PUBLISHes) leave in one write, as a real client's would.
+      socket.cork();
       for (const frame of this.framer.push(chunk)) this.onFrame(frame);
       this.onChunk();
+      socket.uncork();
     });
     socket.on('error', () => undefined);
   }
@@ -323,6 +331,9 @@ async function idleMemory(target: Target, count = 1000): Promise<Memory> {
 const fmt = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0));
 const kib = (n: number | undefined): string => (n === undefined ? '-' : `${(n / 1024).toFixed(1)} KiB`);
 
+const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 async function main(): Promise<void> {
   const bundle = bundleOurs();
   const starters: Array<[string, () => Promise<Target>]> = [
@@ -336,47 +347,53 @@ async function main(): Promise<void> {
     ['fan-out QoS 0 (1 -> 20)', (t) => throughput(t, 1, 20, 0)],
     ['fan-out QoS 1 (1 -> 20)', (t) => throughput(t, 1, 20, 1)],
   ];
+  // All brokers run side by side (idle while not measured) and every scenario alternates between them
+  // for several rounds, so a change in background load hits each broker alike; the median round counts.
+  const targets: Target[] = [];
+  for (const [name, start] of starters) if (!ONLY || ONLY.includes(name)) targets.push(await start());
+  const names = targets.map((t) => t.name);
   const rows = new Map<string, Map<string, string>>();
   const rates = new Map<string, Map<string, number>>();
   const put = (row: string, col: string, value: string): void => {
     if (!rows.has(row)) rows.set(row, new Map());
     rows.get(row)!.set(col, value);
   };
-  const names: string[] = [];
-  for (const [name, start] of starters) {
-    if (ONLY && !ONLY.includes(name)) continue;
-    names.push(name);
-    const target = await start();
-    try {
-      for (const [label, run] of scenarios) {
-        const rate = await run(target);
-        if (!rates.has(label)) rates.set(label, new Map());
-        rates.get(label)!.set(name, rate);
-        put(label, name, `${fmt(rate)} msg/s`);
+  try {
+    for (const [label, run] of scenarios) {
+      const samples = new Map<string, number[]>(names.map((n) => [n, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const t of targets) samples.get(t.name)!.push(await run(t));
       }
-      const lat = await latency(target);
-      put('QoS 1 PUBLISH->PUBACK p50', name, `${lat.rtt50.toFixed(0)} µs`);
-      put('QoS 1 PUBLISH->PUBACK p99', name, `${lat.rtt99.toFixed(0)} µs`);
-      put('QoS 1 PUBLISH->delivery p50', name, `${lat.deliver50.toFixed(0)} µs`);
-      const mem = await idleMemory(target);
-      put('idle connection: heap+external', name, kib(mem.heap));
-      put('idle connection: RSS', name, kib(mem.rss));
-    } finally {
-      await target.stop();
+      rates.set(label, new Map(names.map((n) => [n, median(samples.get(n)!)])));
+      for (const n of names) put(label, n, `${fmt(rates.get(label)!.get(n)!)} msg/s`);
     }
+    for (const t of targets) {
+      const lat = await latency(t);
+      put('QoS 1 PUBLISH->PUBACK p50', t.name, `${lat.rtt50.toFixed(0)} µs`);
+      put('QoS 1 PUBLISH->PUBACK p99', t.name, `${lat.rtt99.toFixed(0)} µs`);
+      put('QoS 1 PUBLISH->delivery p50', t.name, `${lat.deliver50.toFixed(0)} µs`);
+    }
+    for (const t of targets) {
+      // Node's RSS moves with the allocator and GC more than with 1000 connections: the Node brokers are
+      // measured by heap + external + array buffers after GC, Mosquitto (no GC) by RSS.
+      const mem = await idleMemory(t);
+      put('memory per idle connection', t.name, mem.heap !== undefined ? `${kib(mem.heap)} (heap)` : `${kib(mem.rss)} (RSS)`);
+    }
+  } finally {
+    for (const t of targets) await t.stop();
   }
   const ratioCols = names.filter((n) => n !== 'ours');
-  const header = ['scenario', ...names, ...ratioCols.map((n) => `ours/${n}`)];
+  const header = ['scenario', ...names, ...(names.includes('ours') ? ratioCols.map((n) => `ours/${n}`) : [])];
   const table = [...rows.entries()].map(([row, cols]) => [
     row, ...names.map((n) => cols.get(n) ?? '-'),
-    ...ratioCols.map((n) => {
+    ...(names.includes('ours') ? ratioCols.map((n) => {
       const r = rates.get(row);
-      return r?.has('ours') && r.has(n) ? `${(r.get('ours')! / r.get(n)!).toFixed(2)}x` : '';
-    }),
+      return r?.has(n) ? `${(r.get('ours')! / r.get(n)!).toFixed(2)}x` : '';
+    }) : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log(`broker benchmark: ${SECONDS} s per throughput run, 64-byte payloads, loopback TCP, MQTT 3.1.1 clients`);
+  console.log(`broker benchmark: median of ${ROUNDS} interleaved rounds of ${SECONDS} s, 64-byte payloads, loopback TCP, MQTT 3.1.1 clients`);
   console.log(line(header));
   for (const r of table) console.log(line(r));
 }

@@ -71,6 +71,8 @@ export class Connection implements SessionConnection {
   private readonly framer: Framer;
   private waiting: Buffer[] | undefined;
   private flushPending = false;
+  /** Bytes arrived since the last housekeeping tick (cheaper than reading the clock per chunk). */
+  private active = false;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly core: BrokerCore, readonly socket: Duplex, readonly meta: ConnectionMeta) {
@@ -91,7 +93,7 @@ export class Connection implements SessionConnection {
   // ---------------------------------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
-    this.keepalive.packetReceived(this.core.now());
+    this.active = true;
     this.core.stats.bytesIn += chunk.length;
     if (this.state === 'closed') return; // nothing more is processed after a refusal [MQTT-3.1.4-6]
     let frames: Buffer[];
@@ -317,6 +319,10 @@ export class Connection implements SessionConnection {
 
   /** Called by the broker's housekeeping timer: CONNECT timeout and keep alive [MQTT-3.1.2-22]. */
   checkTimers(now: number): void {
+    if (this.active) {
+      this.active = false;
+      this.keepalive.packetReceived(now);
+    }
     if (this.state === 'connecting' || this.state === 'authenticating') {
       if (now - this.openedAt > this.core.options.connectTimeout) {
         this.destroy({ reasonCode: 0xa0, origin: 'server', message: 'no CONNECT in time' });

@@ -80,7 +80,7 @@ export class BrokerCore {
     if (message.retain) this.storeRetained(message);
     const deliveries = this.router.route(message.topic, message.publisherId);
     if (deliveries.length > 0) {
-      const cache = new FrameCache(message, this.now());
+      const cache = FrameCache.for(message, this);
       for (let i = 0; i < deliveries.length; i++) {
         const d = deliveries[i]!;
         deliver(this, d.target, message, {
@@ -93,6 +93,8 @@ export class BrokerCore {
         }, cache);
       }
     }
+    // A retained message lives on in the store: do not keep its encoded frames there too.
+    if (message.retain) message.frames = undefined;
     this.hooks.published?.(message, from);
     if (this.events.listenerCount('publish') > 0) this.events.emit('publish', message, from);
     return deliveries.length;

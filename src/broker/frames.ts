@@ -1,8 +1,8 @@
 // Outgoing PUBLISH frames, encoded once per distinct variant and shared by every subscriber that needs
 // the same bytes. The codec's PreparedPublish already derives QoS / RETAIN / DUP / packet id variants by
 // patching; what else changes the bytes is chosen here: protocol family (5 or 3.x), subscription
-// identifiers and topic alias (v5). The remaining message expiry is computed once per cache, so a cache
-// lives for one synchronous fan-out.
+// identifiers and topic alias (v5). A message keeps its cache (on the message object) while the remaining message expiry
+// it was encoded with is still the current one.
 
 import { PreparedPublish } from '../codec';
 import type { PublishPacket, PublishProperties } from '../codec/types';
@@ -22,21 +22,38 @@ interface Prepared extends FrameKey {
 }
 
 export class FrameCache {
-  private readonly variants: Prepared[] = [];
+  // The first variant sits in fields (most fan-outs need one); others go to a list.
+  private first: Prepared | undefined;
+  private more: Prepared[] | undefined;
   private readonly expiry: number | undefined;
 
-  constructor(readonly message: BrokerMessage, now: number) {
+  private constructor(readonly message: BrokerMessage, now: number) {
     this.expiry = remainingExpiry(message, now);
   }
 
-  get(key: FrameKey): PreparedPublish {
-    for (let i = 0; i < this.variants.length; i++) {
-      const f = this.variants[i]!;
-      if (f.v5 === key.v5 && f.alias === key.alias && f.elideTopic === key.elideTopic &&
-        sameIds(f.subscriptionIds, key.subscriptionIds)) return f.prepared;
+  /**
+   * The message's cache; renewed when the remaining expiry (whole seconds) has changed since. The clock
+   * is read only for messages that expire.
+   */
+  static for(message: BrokerMessage, clock: { now(): number }): FrameCache {
+    let cache = message.frames as FrameCache | undefined;
+    const now = message.expiresAt === undefined ? 0 : clock.now();
+    if (!cache || (message.expiresAt !== undefined && cache.expiry !== remainingExpiry(message, now))) {
+      cache = new FrameCache(message, now);
+      message.frames = cache;
     }
+    return cache;
+  }
+
+  get(key: FrameKey): PreparedPublish {
+    if (this.first && matches(this.first, key)) return this.first.prepared;
+    if (this.more) for (const f of this.more) if (matches(f, key)) return f.prepared;
     const prepared = new PreparedPublish(this.packetFor(key), key.v5 ? 5 : 4);
-    this.variants.push({ ...key, prepared });
+    const entry: Prepared = {
+      v5: key.v5, subscriptionIds: key.subscriptionIds, alias: key.alias, elideTopic: key.elideTopic, prepared,
+    };
+    if (!this.first) this.first = entry;
+    else (this.more ??= []).push(entry);
     return prepared;
   }
 
@@ -62,6 +79,11 @@ function v5Properties(m: BrokerMessage, expiry: number | undefined, key: FrameKe
   if (key.subscriptionIds) props.subscriptionIdentifiers = key.subscriptionIds;
   if (key.alias !== 0) props.topicAlias = key.alias;
   return props;
+}
+
+function matches(f: FrameKey, key: FrameKey): boolean {
+  return f.v5 === key.v5 && f.alias === key.alias && f.elideTopic === key.elideTopic &&
+    sameIds(f.subscriptionIds, key.subscriptionIds);
 }
 
 function sameIds(a: number[] | undefined, b: number[] | undefined): boolean {

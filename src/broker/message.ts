@@ -17,6 +17,8 @@ export interface BrokerMessage {
   readonly publisherId: string | null;
   /** Epoch ms after which the message must not be delivered [MQTT-3.3.2-5], or undefined. */
   readonly expiresAt: number | undefined;
+  /** Internal: the message's encoded frames (frames.ts), kept on the object so queued copies share them. */
+  frames: unknown;
 }
 
 /** Input of Broker.publish(): a message injected by the host (a flow, $SYS, a test). */
@@ -44,7 +46,7 @@ export function makeMessage(fields: {
   }
   return {
     topic: fields.topic, payload: fields.payload, qos: fields.qos, retain: fields.retain, properties,
-    publisherId: fields.publisherId, expiresAt,
+    publisherId: fields.publisherId, expiresAt, frames: undefined,
   };
 }
 

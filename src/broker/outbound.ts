@@ -29,7 +29,7 @@ export function deliver(core: BrokerCore, session: BrokerSession, message: Broke
       return;
     }
     sendPublish(core, conn, { message, qos, retain: copy.retain, subscriptionIds: copy.subscriptionIds }, 0,
-      cache ?? new FrameCache(message, core.now()));
+      cache ?? FrameCache.for(message, core));
     return;
   }
   const entry: OutboundEntry = {
@@ -37,7 +37,7 @@ export function deliver(core: BrokerCore, session: BrokerSession, message: Broke
     packetId: 0, stage: 'queued',
   };
   if (conn?.ready && session.queue.length === 0 && canSend(core, conn, session)) {
-    sendNew(core, conn, session, entry, cache ?? new FrameCache(message, core.now()));
+    sendNew(core, conn, session, entry, cache ?? FrameCache.for(message, core));
   } else if (session.queue.length >= core.options.maxQueued) {
     core.stats.droppedQueueFull++;
   } else {
@@ -119,7 +119,7 @@ export function pump(core: BrokerCore, session: BrokerSession): void {
       if (session.expiryInterval > 0) core.persistence?.outboundRemoved(session.clientId, entry);
       continue;
     }
-    sendNew(core, conn, session, entry, new FrameCache(entry.message, now));
+    sendNew(core, conn, session, entry, FrameCache.for(entry.message, core));
   }
   if (session.queue.length > 0 && conn.writer.backlog > core.options.maxWriteBuffer) conn.pumpWhenFlushed();
 }
@@ -130,11 +130,10 @@ export function pump(core: BrokerCore, session: BrokerSession): void {
  */
 export function resend(core: BrokerCore, session: BrokerSession): void {
   const conn = session.connection as Connection;
-  const now = core.now();
   for (const entry of session.inflight.values()) {
     if (entry.stage === 'pubrel') {
       conn.writer.send({ type: 'pubrel', packetId: entry.packetId, reasonCode: 0 });
-    } else if (!sendPublish(core, conn, { ...entry, dup: true }, entry.packetId, new FrameCache(entry.message, now))) {
+    } else if (!sendPublish(core, conn, { ...entry, dup: true }, entry.packetId, FrameCache.for(entry.message, core))) {
       session.inflight.delete(entry.packetId);
       if (session.expiryInterval > 0) core.persistence?.outboundRemoved(session.clientId, entry);
     }

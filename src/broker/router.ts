@@ -4,7 +4,7 @@
 // the highest QoS and every subscription identifier [MQTT-3.3.4-2] [MQTT-3.3.4-3] [MQTT-3.3.4-4].
 
 import type { QoS, RetainHandling } from '../codec/types';
-import { SubscriptionTrie } from '../topic/trie';
+import { SubscriptionTrie, type TrieEntry } from '../topic/trie';
 
 /** A subscription as the broker keeps it in a session (and persists it). */
 export interface SubscriptionRecord {
@@ -90,8 +90,14 @@ type RouteValue<T extends RouteTarget> =
 /** Trie key of a shared group. Client ids cannot contain U+0000 [MQTT-1.5.4-2], so this never collides. */
 const groupKey = (group: string): string => `\u0000share\u0000${group}`;
 
+/** Topics whose trie matches are remembered until the subscriptions change (bounded). */
+const MATCH_CACHE_SIZE = 4096;
+
 export class Router<T extends RouteTarget> {
   private readonly trie = new SubscriptionTrie<string, RouteValue<T>>();
+  // Most traffic repeats a limited set of topics: their matches are kept until the next subscribe or
+  // unsubscribe. Cleared whole when full, so a stream of one-off topics costs one Map insert each.
+  private readonly matches = new Map<string, ReadonlyArray<TrieEntry<string, RouteValue<T>>>>();
 
   /** Number of trie entries (direct subscriptions plus shared groups). */
   get size(): number {
@@ -100,6 +106,7 @@ export class Router<T extends RouteTarget> {
 
   /** Adds or replaces a subscription of target. Returns true when (target, filter) is new. */
   add(target: T, record: SubscriptionRecord): boolean {
+    this.matches.clear();
     if (record.group === undefined) {
       return this.trie.insert(record.topicFilter, target.clientId, { kind: 'direct', target, record });
     }
@@ -122,6 +129,7 @@ export class Router<T extends RouteTarget> {
 
   /** Removes target's subscription; returns true when it existed. */
   remove(target: T, record: Pick<SubscriptionRecord, 'topicFilter' | 'group'>): boolean {
+    this.matches.clear();
     if (record.group === undefined) {
       const entry = this.trie.get(record.topicFilter, target.clientId);
       if (entry?.value.kind !== 'direct' || entry.value.target !== target) return false;
@@ -150,7 +158,12 @@ export class Router<T extends RouteTarget> {
    * subscriptions merge into one copy; each matching shared group contributes one copy to one member.
    */
   route(topic: string, publisherId: string | null): Array<Delivery<T>> {
-    const entries = this.trie.match(topic);
+    let entries = this.matches.get(topic);
+    if (!entries) {
+      entries = this.trie.match(topic);
+      if (this.matches.size >= MATCH_CACHE_SIZE) this.matches.clear();
+      this.matches.set(topic, entries);
+    }
     const out: Array<Delivery<T>> = [];
     // Index of a client's delivery in out; only allocated when a client may appear twice.
     let byClient: Map<string, Delivery<T>> | undefined;

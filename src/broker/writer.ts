@@ -1,6 +1,7 @@
-// The only place on the broker side where bytes meet a socket. Writes of one tick are corked together
-// and flushed in one writev on the next tick, so a fan-out of many small PUBLISH frames costs one
-// system call per connection, not one per frame.
+// The only place on the broker side where bytes meet a socket. Writes are corked and flushed together in
+// the check phase of the event loop (one setImmediate for all connections), after every socket read of
+// this loop iteration was handled: a fan-out, or a fan-in from many publishers, costs one writev per
+// connection per loop iteration, not one per frame or per incoming chunk.
 
 import type { Duplex } from 'node:stream';
 import { encode } from '../codec';
@@ -39,7 +40,7 @@ export class Writer {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(uncork, this);
+      scheduleFlush(this);
     }
     this.stats.bytesOut += frame.length;
     this.stats.packetsOut++;
@@ -77,6 +78,19 @@ export class Writer {
   }
 }
 
-function uncork(writer: Writer): void {
-  writer.flush();
+const corked: Writer[] = [];
+let flushScheduled = false;
+
+function scheduleFlush(writer: Writer): void {
+  corked.push(writer);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(flushAll);
+}
+
+function flushAll(): void {
+  flushScheduled = false;
+  // flush() may write (and cork) again only through new events, so a plain loop over a snapshot is safe.
+  const writers = corked.splice(0);
+  for (let i = 0; i < writers.length; i++) writers[i]!.flush();
 }

@@ -11,15 +11,22 @@ export interface TrieEntry<K, V> {
   value: V;
 }
 
+/** An entry with its position in its node's list (swap-remove in O(1)). */
+interface Slotted<K, V> extends TrieEntry<K, V> {
+  slot: number;
+}
+
 interface TrieNode<K, V> {
   children: Map<string, TrieNode<K, V>> | undefined;
   plus: TrieNode<K, V> | undefined;
   hash: TrieNode<K, V> | undefined;
-  entries: Map<K, TrieEntry<K, V>> | undefined;
+  /** Entries by key, and the same entries in an array for iteration without an iterator object. */
+  entries: Map<K, Slotted<K, V>> | undefined;
+  list: Array<Slotted<K, V>> | undefined;
 }
 
 function newNode<K, V>(): TrieNode<K, V> {
-  return { children: undefined, plus: undefined, hash: undefined, entries: undefined };
+  return { children: undefined, plus: undefined, hash: undefined, entries: undefined, list: undefined };
 }
 
 function isEmpty<K, V>(node: TrieNode<K, V>): boolean {
@@ -46,12 +53,15 @@ export class SubscriptionTrie<K, V> {
     let node = this.root;
     for (const level of filter.split('/')) node = this.childFor(node, level);
     node.entries ??= new Map();
+    node.list ??= [];
     const existing = node.entries.get(key);
     if (existing) {
       existing.value = value;
       return false;
     }
-    node.entries.set(key, { filter, key, value });
+    const entry: Slotted<K, V> = { filter, key, value, slot: node.list.length };
+    node.entries.set(key, entry);
+    node.list.push(entry);
     this.count++;
     return true;
   }
@@ -65,7 +75,15 @@ export class SubscriptionTrie<K, V> {
       node = childOf(node, level);
       if (!node) return false;
     }
-    if (!node.entries?.delete(key)) return false;
+    const entry = node.entries?.get(key);
+    if (!entry) return false;
+    node.entries!.delete(key);
+    const list = node.list!;
+    const last = list.pop()!;
+    if (last !== entry) {
+      list[entry.slot] = last;
+      last.slot = entry.slot;
+    }
     this.count--;
     for (let i = path.length - 1; i >= 0 && isEmpty(node); i--) {
       const [parent, level] = path[i]!;
@@ -91,34 +109,44 @@ export class SubscriptionTrie<K, V> {
    */
   match(topic: string): Array<TrieEntry<K, V>> {
     const out: Array<TrieEntry<K, V>> = [];
-    const levels = topic.split('/');
     const dollar = topic.charCodeAt(0) === 0x24;
     let current = this.frontier;
     let next = this.nextFrontier;
-    current.push(this.root);
-    for (let i = 0; i < levels.length && current.length > 0; i++) {
-      const level = levels[i]!;
-      const wildcardsAllowed = i > 0 || !dollar;
-      for (let j = 0; j < current.length; j++) {
+    current[0] = this.root;
+    let count = 1;
+    let start = 0;
+    // Walk the topic level by level without splitting it into an array.
+    for (let depth = 0; count > 0; depth++) {
+      const slash = topic.indexOf('/', start);
+      const level = slash === -1 ? topic.slice(start) : topic.slice(start, slash);
+      const wildcardsAllowed = depth > 0 || !dollar;
+      let nextCount = 0;
+      for (let j = 0; j < count; j++) {
         const node = current[j]!;
         if (wildcardsAllowed) {
           if (node.hash) pushEntries(out, node.hash);
-          if (node.plus) next.push(node.plus);
+          if (node.plus) next[nextCount++] = node.plus;
         }
         const child = node.children?.get(level);
-        if (child) next.push(child);
+        if (child) next[nextCount++] = child;
       }
-      current.length = 0;
-      [current, next] = [next, current];
+      const swap = current;
+      current = next;
+      next = swap;
+      count = nextCount;
+      if (slash === -1) break;
+      start = slash + 1;
     }
-    for (let j = 0; j < current.length; j++) {
+    for (let j = 0; j < count; j++) {
       const node = current[j]!;
       pushEntries(out, node);
       // "a/#" also matches the parent level "a". At the root that would make "#" match a topic of
-      // zero levels, which cannot occur (split always yields at least one level).
+      // zero levels, which cannot occur (a topic always has at least one level).
       if (node.hash) pushEntries(out, node.hash);
     }
-    current.length = 0;
+    // Drop node references so the scratch arrays do not keep removed subtrees alive.
+    current.fill(undefined as unknown as TrieNode<K, V>);
+    next.fill(undefined as unknown as TrieNode<K, V>);
     this.frontier = current;
     this.nextFrontier = next;
     return out;
@@ -129,7 +157,7 @@ export class SubscriptionTrie<K, V> {
     const stack: Array<TrieNode<K, V>> = [this.root];
     while (stack.length > 0) {
       const node = stack.pop()!;
-      if (node.entries) yield* node.entries.values();
+      if (node.list) yield* node.list;
       if (node.children) stack.push(...node.children.values());
       if (node.plus) stack.push(node.plus);
       if (node.hash) stack.push(node.hash);
@@ -167,5 +195,6 @@ function detach<K, V>(parent: TrieNode<K, V>, level: string): void {
 }
 
 function pushEntries<K, V>(out: Array<TrieEntry<K, V>>, node: TrieNode<K, V>): void {
-  if (node.entries) for (const entry of node.entries.values()) out.push(entry);
+  const list = node.list;
+  if (list) for (let i = 0; i < list.length; i++) out.push(list[i]!);
 }
