@@ -57,8 +57,6 @@ export class Connection implements SessionConnection {
   aliasesOut: TopicAliasSender | undefined;
   /** Inbound topic aliases (v5); never carried to another connection [MQTT-3.3.2-7]. */
   aliasesIn: TopicAliasReceiver | undefined;
-  /** Inbound QoS 1 PUBLISH whose PUBACK waits for an asynchronous hook. */
-  pendingAcks = 0;
   requestProblemInformation = true;
   /** Enhanced authentication in progress or done (v5). */
   authMethod: string | undefined;
@@ -103,7 +101,7 @@ export class Connection implements SessionConnection {
       this.fail(err);
       return;
     }
-    if (this.waiting) this.waiting.push(...frames);
+    if (this.waiting) for (const frame of frames) this.waiting.push(frame);
     else this.run(frames, 0);
   }
 

@@ -51,6 +51,18 @@ describe('broker/router', () => {
     assert.equal(router.route('x', null).length, 2);
   });
 
+  it('sees subscription changes made after a topic was routed (match cache invalidation)', () => {
+    const router = new Router<Target>();
+    const a = new Target('a');
+    assert.equal(router.route('x/1', null).length, 0);
+    router.add(a, sub('x/+', 0));
+    assert.equal(router.route('x/1', null).length, 1);
+    router.add(new Target('b'), sub('$share/g/x/#', 0));
+    assert.equal(router.route('x/1', null).length, 2);
+    router.remove(a, sub('x/+', 0));
+    assert.deepEqual(router.route('x/1', null).map((d) => d.target.clientId), ['b']);
+  });
+
   it('replaces a subscription with the same filter and removes exactly', () => {
     const router = new Router<Target>();
     const a = new Target('a');
