@@ -3,17 +3,21 @@
 // commit before the sends and deliveries that follow them); one timer serves the session's deadlines
 // (keepalive, CONNACK timeout, message expiry) and one the reconnect delay.
 import { EventEmitter } from 'node:events';
-import { encode, decode, Framer, MqttError, reasonCodeName } from '../codec';
+import { MqttError } from '../codec';
 import type { ConnackPacket, DisconnectPacket, QoS, SubackPacket, SubscribeProperties, Subscription, UnsubackPacket } from '../codec/types';
 import { ClientSession, PublishWithdrawnError, type CommandResult, type Effect } from '../session';
 import type { MemorySessionData, SessionStore } from '../store';
 import { buildConnect, serverInfoFrom } from './connect-packet';
-import { ClientClosedError, ConnectionRefusedError, ServerDisconnectError, TransportError } from './errors';
+import { EffectQueue } from './effect-queue';
+import { refusalError, serverDisconnectError } from './end-errors';
+import { ClientClosedError, TransportError } from './errors';
 import { toPayload } from './messages';
 import type { ConnectionOptions } from './options';
-import { INITIAL_BACKOFF_STATE, planReconnect, type BackoffState, type ConnectionOutcome } from './reconnect';
+import type { ConnectionOutcome } from './reconnect';
+import { ReconnectTimer } from './reconnect-timer';
 import { Qos2ResendGuard } from './resend-guard';
 import { openStore } from './store-choice';
+import { Wire } from './wire';
 import { openTransport, type Transport, type TransportCloseInfo } from './transports';
 import type {
   ConnectionEvents,
@@ -30,8 +34,6 @@ interface Handle {
   reject(error: Error): void;
 }
 
-/** Effects that touch the store; they start at once and commit before the next non-store effect runs. */
-const STORE_EFFECTS = new Set(['persist', 'unpersist', 'persistIncoming', 'unpersistIncoming']);
 const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
 const STATUS_THROTTLE_MS = 500;
 
@@ -49,13 +51,11 @@ export class Connection extends EventEmitter implements MqttConnection {
   private readonly now: () => number;
   private readonly storeReady: Promise<SessionStore>;
   private store: SessionStore | undefined;
-  private transport: Transport | undefined;
-  private framer: Framer | undefined;
+  private wire: Wire | undefined;
   private attempt: AbortController | undefined;
   private sessionTimer: NodeJS.Timeout | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly reconnect = new ReconnectTimer();
   private statusTimer: NodeJS.Timeout | undefined;
-  private backoff: BackoffState = INITIAL_BACKOFF_STATE;
   private wantOpen = false;
   private disposed = false;
   private connectedAt: number | undefined;
@@ -64,12 +64,7 @@ export class Connection extends EventEmitter implements MqttConnection {
   private current: ConnectionStatus = { phase: 'idle', queued: 0 };
   private serverInfo: ServerInfo | undefined;
   private clientId: string;
-  private pendingEffects: Effect<Handle>[] = [];
-  private draining = false;
-  /** The transport pushed back: QoS 0 completions wait for its 'drain'. */
-  private backpressured = false;
-  private drainWaiters: Array<() => void> = [];
-  private idleWaiters: Array<() => void> = [];
+  private readonly effects = new EffectQueue<Handle>({ store: (e) => this.applyStore(e), apply: (e) => this.apply(e) });
   private droppedQos0 = 0;
   private readonly resendGuard = new Qos2ResendGuard();
 
@@ -106,7 +101,7 @@ export class Connection extends EventEmitter implements MqttConnection {
     if (this.disposed) throw new ClientClosedError('connection disposed');
     if (this.wantOpen) return;
     this.wantOpen = true;
-    if (!this.transport && !this.attempt && !this.reconnectTimer) void this.connectOnce();
+    if (!this.wire && !this.attempt && !this.reconnect.pending) void this.connectOnce();
   }
 
   publish(message: PublishMessage): Promise<PublishResult> {
@@ -172,9 +167,9 @@ export class Connection extends EventEmitter implements MqttConnection {
   async close(options: { timeoutMs?: number } = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.wantOpen = false;
-    this.clearReconnect();
+    this.reconnect.cancel();
     this.attempt?.abort();
-    const transport = this.transport;
+    const transport = this.wire?.transport;
     if (!transport) {
       if (this.current.phase !== 'idle' && this.current.phase !== 'closed') this.setStatus({ phase: 'disconnected' });
       return;
@@ -198,7 +193,7 @@ export class Connection extends EventEmitter implements MqttConnection {
     await this.close();
     this.disposed = true;
     this.enqueue(this.session.shutdown(this.now()));
-    await this.flushEffects();
+    await this.settled();
     this.clearSessionTimer();
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.setStatus({ phase: 'closed' });
@@ -249,51 +244,8 @@ export class Connection extends EventEmitter implements MqttConnection {
     return result;
   }
 
-  /**
-   * Applies effects in order. With nothing pending they run synchronously; store writes start at once
-   * and everything after them waits until they have committed ("persist before send, deliver after the
-   * store commits").
-   */
   private enqueue(fx: Effect<Handle>[]): void {
-    if (fx.length === 0) return;
-    if (this.draining) {
-      for (const e of fx) this.pendingEffects.push(e);
-      return;
-    }
-    if (!fx.some((e) => STORE_EFFECTS.has(e.kind))) {
-      // Fast path (QoS 0, acks, pings): nothing to wait for, so no promise. Effects that applying these
-      // produces (a birth publish on 'connected') queue behind them instead of running re-entrantly.
-      this.draining = true;
-      try {
-        for (const e of fx) this.apply(e);
-      } finally {
-        this.draining = false;
-      }
-      const next = this.pendingEffects;
-      this.pendingEffects = [];
-      if (next.length > 0) this.enqueue(next);
-      else for (const w of this.idleWaiters.splice(0)) w();
-      return;
-    }
-    this.pendingEffects = fx;
-    void this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.pendingEffects.length > 0) {
-        const batch = this.pendingEffects;
-        this.pendingEffects = [];
-        const writes: Array<Promise<void>> = [];
-        for (const e of batch) if (STORE_EFFECTS.has(e.kind)) writes.push(this.applyStore(e));
-        if (writes.length > 0) await Promise.all(writes);
-        for (const e of batch) if (!STORE_EFFECTS.has(e.kind)) this.apply(e);
-      }
-    } finally {
-      this.draining = false;
-      for (const w of this.idleWaiters.splice(0)) w();
-    }
+    this.effects.enqueue(fx);
   }
 
   /**
@@ -301,12 +253,7 @@ export class Connection extends EventEmitter implements MqttConnection {
    * `publish()` then `settled()`, the message is durable in the store (accepted) even if it is not sent yet.
    */
   settled(): Promise<void> {
-    if (!this.draining && this.pendingEffects.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private async flushEffects(): Promise<void> {
-    await this.settled();
+    return this.effects.settled();
   }
 
   private async applyStore(e: Effect<Handle>): Promise<void> {
@@ -325,18 +272,18 @@ export class Connection extends EventEmitter implements MqttConnection {
     switch (e.kind) {
       case 'send':
         if (e.packet.type === 'pubcomp') this.resendGuard.completedId(e.packet.packetId);
-        return this.write(encode(e.packet, this.options.protocolVersion));
+        return this.wire?.send(e.packet);
       case 'deliver':
         if (this.resendGuard.isResend(e.packet)) return;
         return void this.emit('message', e.packet);
       case 'complete': return this.complete(e.handle, e.result);
       case 'fail': return e.handle ? e.handle.reject(e.error) : undefined;
       case 'connected': return this.onConnected(e.connack);
-      case 'connectRefused': return this.endTransport(this.refusal(e.connack), { kind: 'refused', reasonCode: e.connack.reasonCode, version: this.options.protocolVersion });
+      case 'connectRefused': return this.endTransport(refusalError(e.connack, this.options.protocolVersion), { kind: 'refused', reasonCode: e.connack.reasonCode, version: this.options.protocolVersion });
       case 'protocolViolation': return this.onViolation(e.reasonCode, e.message);
       case 'timeout': return this.onTimeout(e.reason, e.silentMs);
       case 'peerDisconnect': return this.onPeerDisconnect(e.packet);
-      case 'close': return void this.transport?.end({ timeoutMs: DEFAULT_CLOSE_TIMEOUT_MS });
+      case 'close': return void this.wire?.transport.end({ timeoutMs: DEFAULT_CLOSE_TIMEOUT_MS });
       case 'auth': return this.onViolation(0x82, 'the server sent AUTH, but no authentication method was requested');
       case 'schedule': return this.schedule(e.at);
       default: return;
@@ -346,20 +293,9 @@ export class Connection extends EventEmitter implements MqttConnection {
   private complete(handle: Handle | undefined, result: CommandResult): void {
     if (!handle) return;
     // QoS 0 completes when written: wait for the transport's buffer to drain when it pushed back.
-    if (result.kind === 'published' && this.backpressured && this.transport) this.drainWaiters.push(() => handle.resolve(result));
+    if (result.kind === 'published' && this.wire) this.wire.afterFlush(() => handle.resolve(result));
     else handle.resolve(result);
     this.noteQueueChange();
-  }
-
-  private write(bytes: Buffer): void {
-    const t = this.transport;
-    if (!t || t.closed) return;
-    if (!t.write(bytes)) this.backpressured = true;
-  }
-
-  private releaseDrainWaiters(): void {
-    this.backpressured = false;
-    for (const w of this.drainWaiters.splice(0)) w();
   }
 
   private schedule(at: number): void {
@@ -410,50 +346,22 @@ export class Connection extends EventEmitter implements MqttConnection {
   }
 
   private attach(transport: Transport): void {
-    this.transport = transport;
-    this.framer = new Framer(this.options.maximumPacketSize ? { maximumPacketSize: this.options.maximumPacketSize } : {});
+    this.wire = new Wire(transport, this.options.protocolVersion, this.options.maximumPacketSize, {
+      packet: (p) => this.enqueue(this.session.onPacket(p, this.now())),
+      malformed: (err) => this.onViolation(err instanceof MqttError ? err.reasonCode : 0x81, err instanceof Error ? err.message : String(err)),
+    });
     this.endReason = {};
     this.connectedAt = undefined;
-    transport.on('data', (chunk) => this.onData(chunk));
-    transport.on('drain', () => this.releaseDrainWaiters());
     transport.once('close', (info) => this.onTransportClose(transport, info));
     this.enqueue(this.session.connectionOpened(buildConnect(this.options, this.clientId), this.now()));
   }
 
-  private onData(chunk: Buffer): void {
-    const framer = this.framer;
-    if (!framer) return;
-    const version = this.options.protocolVersion;
-    let frames: Buffer[];
-    try {
-      frames = framer.push(chunk);
-    } catch (err) {
-      return this.onCodecError(err);
-    }
-    for (const frame of frames) {
-      let packet;
-      try {
-        packet = decode(frame, version);
-      } catch (err) {
-        return this.onCodecError(err);
-      }
-      this.enqueue(this.session.onPacket(packet, this.now()));
-    }
-  }
-
-  private onCodecError(err: unknown): void {
-    const code = err instanceof MqttError ? err.reasonCode : 0x81;
-    this.onViolation(code, err instanceof Error ? err.message : String(err));
-  }
-
   /** The server broke the protocol: v5 DISCONNECT with the reason code, then close [MQTT-4.13.1-1]. */
   private onViolation(reasonCode: number, message: string): void {
-    const t = this.transport;
-    if (!t) return;
-    this.framer = undefined;
-    if (this.options.protocolVersion === 5 && !t.closed) {
-      t.write(encode({ type: 'disconnect', reasonCode }, 5));
-    }
+    const wire = this.wire;
+    if (!wire) return;
+    wire.stopReading();
+    if (this.options.protocolVersion === 5) wire.send({ type: 'disconnect', reasonCode });
     const error = new MqttError(`protocol error from the server: ${message}`, reasonCode);
     this.emit('warning', { code: 'protocol', message: error.message });
     this.endTransport(error, this.lostOutcome(undefined));
@@ -462,21 +370,16 @@ export class Connection extends EventEmitter implements MqttConnection {
   private onTimeout(reason: 'connect' | 'keepalive', silentMs: number): void {
     const text =
       reason === 'connect'
-        ? `no CONNACK from ${this.transport?.description ?? 'the server'} within ${silentMs} ms`
+        ? `no CONNACK from ${this.wire?.transport.description ?? 'the server'} within ${silentMs} ms`
         : `the server did not answer for ${silentMs} ms (keep alive)`;
     const error = new TransportError(text, 'timeout');
     this.endTransport(error, reason === 'connect' ? { kind: 'failed' } : this.lostOutcome(undefined));
   }
 
   private onPeerDisconnect(packet: DisconnectPacket): void {
-    const code = packet.reasonCode ?? 0;
-    const p = packet.properties;
-    const error = new ServerDisconnectError(code, reasonCodeName(code, 'disconnect', 5), {
-      ...(p?.reasonString !== undefined ? { reasonString: p.reasonString } : {}),
-      ...(p?.serverReference !== undefined ? { serverReference: p.serverReference } : {}),
-    });
-    if (p?.serverReference) this.emit('warning', { code: 'server-redirect', message: error.message });
-    this.endTransport(error, this.lostOutcome(code));
+    const error = serverDisconnectError(packet);
+    if (packet.properties?.serverReference) this.emit('warning', { code: 'server-redirect', message: error.message });
+    this.endTransport(error, this.lostOutcome(packet.reasonCode ?? 0));
   }
 
   private lostOutcome(reasonCode: number | undefined): ConnectionOutcome {
@@ -486,23 +389,10 @@ export class Connection extends EventEmitter implements MqttConnection {
     return lost;
   }
 
-  private refusal(connack: ConnackPacket): ConnectionRefusedError {
-    const v = this.options.protocolVersion;
-    const code = connack.reasonCode;
-    const p = v === 5 ? connack.properties : undefined;
-    const shown = v === 5 ? `0x${code.toString(16).padStart(2, '0')}` : `return code ${code}`;
-    const detail = p?.reasonString ? `: ${p.reasonString}` : '';
-    const moved = p?.serverReference ? ` (server reference: ${p.serverReference})` : '';
-    return new ConnectionRefusedError(`connection refused: ${reasonCodeName(code, 'connack', v)} (${shown})${detail}${moved}`, code, {
-      ...(p?.reasonString !== undefined ? { reasonString: p.reasonString } : {}),
-      ...(p?.serverReference !== undefined ? { serverReference: p.serverReference } : {}),
-    });
-  }
-
   /** Records why the transport ends and closes it; onTransportClose finishes the job. */
   private endTransport(error: Error, outcome: ConnectionOutcome): void {
     if (!this.endReason.error) this.endReason = { error, outcome };
-    this.transport?.destroy();
+    this.wire?.transport.destroy();
   }
 
   private onConnected(connack: ConnackPacket): void {
@@ -529,10 +419,9 @@ export class Connection extends EventEmitter implements MqttConnection {
   }
 
   private onTransportClose(transport: Transport, info: TransportCloseInfo): void {
-    if (this.transport !== transport) return;
-    this.transport = undefined;
-    this.framer = undefined;
-    this.releaseDrainWaiters();
+    if (this.wire?.transport !== transport) return;
+    this.wire.release();
+    this.wire = undefined;
     this.clearSessionTimer();
     const { error, outcome } = this.endReason;
     this.endReason = {};
@@ -551,8 +440,9 @@ export class Connection extends EventEmitter implements MqttConnection {
       return this.settleDown(error);
     }
     const now = this.now();
-    const { state, plan } = planReconnect(this.backoff, outcome, now, policy);
-    this.backoff = state;
+    const plan = this.reconnect.schedule(policy, outcome, now, () => {
+      if (this.wantOpen) void this.connectOnce();
+    });
     if (plan.reason === 'kickLoop') {
       this.emit('warning', {
         code: 'kick-loop',
@@ -560,21 +450,12 @@ export class Connection extends EventEmitter implements MqttConnection {
       });
     }
     this.setStatus({ phase: 'reconnecting', ...(error ? { error } : {}), retryAt: now + plan.delayMs, retryInMs: plan.delayMs, retryReason: plan.reason });
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (this.wantOpen) void this.connectOnce();
-    }, plan.delayMs);
   }
 
   private settleDown(error: Error | undefined): void {
     this.connectedAt = undefined;
     if (this.disposed) return;
     this.setStatus(error ? { phase: 'disconnected', error } : { phase: 'disconnected' });
-  }
-
-  private clearReconnect(): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
   }
 
   private setStatus(next: Omit<ConnectionStatus, 'queued'> & { phase: ConnectionPhase }): void {

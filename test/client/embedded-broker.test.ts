@@ -88,7 +88,7 @@ describe('client with the embedded broker', () => {
     const polite = await connected({ url, protocolVersion: 5, will: { topic: 'will/mem/polite', payload: 'no' } });
     await polite.close();
     const lost = await connected({ url, protocolVersion: 5, reconnect: false, will: { topic: 'will/mem/lost', payload: 'gone' } });
-    (lost as unknown as { transport: { destroy(): void } }).transport.destroy();
+    (lost as unknown as { wire: { transport: { destroy(): void } } }).wire.transport.destroy(); // abnormal loss, no DISCONNECT
     await inbox.wait(1);
     assert.deepEqual(inbox.got.map((p) => p.topic), ['will/mem/lost']);
   });

@@ -70,7 +70,7 @@ describeWithMosquitto('client interop with Mosquitto', function () {
         const clean = await clients.connected({ url: broker.url, protocolVersion, will: { topic: `will/${tag}/clean`, payload: 'no' } });
         await clean.close();
         const lost = await clients.connected({ url: broker.url, protocolVersion, reconnect: false, will: { topic: `will/${tag}/lost`, payload: 'gone', qos: 1 } });
-        (lost as unknown as { transport: { destroy(): void } }).transport.destroy(); // abnormal loss
+        (lost as unknown as { wire: { transport: { destroy(): void } } }).wire.transport.destroy(); // abnormal loss, no DISCONNECT
         await got.wait(1);
         assert.deepEqual(got.messages.map((m) => [m.topic, m.payload.toString()]), [[`will/${tag}/lost`, 'gone']]);
       });
