@@ -17,7 +17,9 @@ import { join } from 'node:path';
 
 const CANDIDATES = ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/bin/mosquitto', '/opt/homebrew/sbin/mosquitto'];
 
+/** MOSQUITTO_BIN names the binary; MQTT_KIT_NO_MOSQUITTO=1 pretends there is none (to check the skip path). */
 export function findMosquitto(): string | undefined {
+  if (process.env.MQTT_KIT_NO_MOSQUITTO === '1') return undefined;
   if (process.env.MOSQUITTO_BIN && existsSync(process.env.MOSQUITTO_BIN)) return process.env.MOSQUITTO_BIN;
   for (const c of CANDIDATES) if (existsSync(c)) return c;
   try {
