@@ -94,7 +94,7 @@ const CODE_BY_NAME: Readonly<Record<string, ErrorCode>> = {
   QueueFullError: 'QUEUE_FULL',
   PacketTooLargeError: 'PACKET_TOO_LARGE',
   ClientClosedError: 'CLOSED',
-  SessionClosedError: 'CLOSED',
+  SessionClosedError: 'INTERRUPTED',
   InvalidOptionsError: 'INVALID_BROKER',
   TopicError: 'INVALID_TOPIC',
   AlreadyConnectedError: 'ALREADY_CONNECTED',
