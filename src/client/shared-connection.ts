@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { PublishPacket, QoS, Subscription } from '../codec/types';
 import { reasonCodeName } from '../codec/reason-codes';
+import { isSharedFilter } from '../topic';
 import { AlreadyConnectedError, ClientClosedError, SubscribeError } from './errors';
 import { Lease, type DeliveryHandler, type LeaseOwner } from './lease';
 import { normalizeOptions, type ConnectionOptionsInput } from './options';
@@ -43,6 +44,8 @@ export class SharedConnection extends EventEmitter {
   private readonly gates = new Map<string, Gate>();
   private readonly pendingUnsubscribes = new Set<string>();
   private readonly leases = new Set<Lease>();
+  /** Round-robin position per shared-subscription filter. */
+  private readonly shareTurns = new Map<string, number>();
   private graceTimer: NodeJS.Timeout | undefined;
   private opened = false;
   private closed = false;
@@ -194,9 +197,29 @@ export class SharedConnection extends EventEmitter {
   }
 
   private route(packet: PublishPacket): void {
+    let shared: Map<string, Lease[]> | undefined;
     for (const member of this.table.route(packet, Date.now())) {
-      if (member.lease !== KEPT) member.lease.deliver(member.filter, packet);
+      if (member.lease === KEPT) continue;
+      if (!isSharedFilter(member.filter)) {
+        member.lease.deliver(member.filter, packet);
+        continue;
+      }
+      shared ??= new Map();
+      const group = shared.get(member.filter);
+      if (group) group.push(member.lease);
+      else shared.set(member.filter, [member.lease]);
     }
+    if (shared) for (const [filter, leases] of shared) this.deliverShared(filter, leases, packet);
+  }
+
+  /**
+   * The broker gave this connection one copy for a shared subscription ($share/group/filter): like the
+   * broker among sessions, hand it to one of the leases in the group (round-robin), not to each of them.
+   */
+  private deliverShared(filter: string, leases: Lease[], packet: PublishPacket): void {
+    const turn = this.shareTurns.get(filter) ?? 0;
+    this.shareTurns.set(filter, (turn + 1) % 0x4000_0000);
+    leases[turn % leases.length]!.deliver(filter, packet);
   }
 
   private gateFor(filter: string): Gate {
@@ -289,6 +312,7 @@ export class SharedConnection extends EventEmitter {
 
   private async unsubscribeAtBroker(filter: string): Promise<void> {
     this.gates.delete(filter);
+    this.shareTurns.delete(filter);
     if (this.conn.status.phase !== 'connected') {
       this.pendingUnsubscribes.add(filter);
       return;

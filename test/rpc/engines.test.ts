@@ -304,6 +304,17 @@ for (const { version, label } of VERSIONS) {
       assert.equal(req.stats.unmatched, 0, 'no duplicate replies');
     });
 
+    it('shared responders on one connection: the pool hands each request to one of them, round-robin', async () => {
+      const seenBy = { one: 0, two: 0 };
+      const sameConnection = await bench.lease(cfg, 'second-responder');
+      await serve('$share/local/svc/job/+', () => (seenBy.one++, 'one'));
+      await serve('$share/local/svc/job/+', () => (seenBy.two++, 'two'), sameConnection);
+      const req = requester();
+      await Promise.all(Array.from({ length: 20 }, (_, i) => req.request({ topic: `svc/job/${i}`, payload: 'x', timeoutMs: 3000 })));
+      assert.deepEqual(seenBy, { one: 10, two: 10 });
+      assert.equal(req.stats.unmatched, 0, 'no request was answered twice');
+    });
+
     it('fire and forget: a one-way message reaches the responder without a route', async () => {
       const got = deferred<IncomingRequest>();
       await serve('svc/log', (r) => void got.resolve(r));
