@@ -5,10 +5,12 @@ import { pool } from '../client';
 import { registerBrokerConfig } from './mqtt-broker-config/runtime';
 import { registerMqttIn } from './mqtt-in/runtime';
 import { registerMqttOut } from './mqtt-out/runtime';
+import { registerMqttRpc } from './mqtt-rpc/runtime';
 import type { NodeAPI } from './shared/red';
 
 export = function register(RED: NodeAPI): void {
   registerBrokerConfig(RED, pool);
   registerMqttIn(RED);
   registerMqttOut(RED);
+  registerMqttRpc(RED);
 };
