@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { QoS } from '../codec/types';
-import { assertTopicName } from '../topic/validate';
+import { assertTopicFilter, assertTopicName } from '../topic/validate';
 import { Connection, type CloseReason, type ConnectionMeta } from './connection';
 import { BrokerCore, type BrokerStats } from './core';
 import type { BrokerHooks, ClientInfo } from './hooks';
@@ -72,6 +72,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
     const remote = (stream as { remoteAddress?: string }).remoteAddress;
     const conn = new Connection(core, stream, {
       remoteAddress: meta.remoteAddress ?? remote ?? 'unknown', listener: meta.listener ?? 'stream',
+      ...(meta.identity === undefined ? {} : { identity: meta.identity }),
     });
     core.connections.add(conn);
     core.stats.connections = core.connections.size;
@@ -114,6 +115,18 @@ export class Broker extends EventEmitter<BrokerEvents> {
   /** The retained message of a topic, if any. */
   retained(topic: string): BrokerMessage | undefined {
     return this.core.retained.get(topic);
+  }
+
+  /** Retained messages whose topics match `filter` (a valid topic filter; `#` does not match `$` topics). */
+  retainedMatching(filter: string): BrokerMessage[] {
+    assertTopicFilter(filter, { shared: false });
+    return this.core.retained.match(filter, this.core.now());
+  }
+
+  /** The session a client id holds (connected or not), as hooks may need it; undefined if none. */
+  session(clientId: string): { clientId: string; username: string | undefined; connected: boolean } | undefined {
+    const s = this.core.sessions.get(clientId);
+    return s && { clientId, username: s.username, connected: s.online };
   }
 
   get stats(): Readonly<BrokerStats> {

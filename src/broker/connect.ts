@@ -71,9 +71,10 @@ function validateClientId(ctx: ConnectContext): StepResult {
     return refuseConnect(ctx, 0x85, 'client identifier too long');
   }
   ctx.clientId = clientId;
+  const identity = conn.meta.identity;
   ctx.info = conn.info = {
-    clientId, version: conn.version, username: packet.username, remoteAddress: conn.meta.remoteAddress,
-    listener: conn.meta.listener,
+    clientId, version: conn.version, username: identity ?? packet.username, remoteAddress: conn.meta.remoteAddress,
+    listener: conn.meta.listener, ...(identity === undefined ? {} : { identity }),
   };
   return 'next';
 }
@@ -161,6 +162,7 @@ function judge(ctx: ConnectContext, verdict: ConnectVerdict): StepResult {
 function takeOver(ctx: ConnectContext): StepResult {
   const { session, present } = takeOverSession(ctx.conn.core, ctx.conn, ctx.packet.clean);
   session.expiryInterval = ctx.expiry;
+  session.username = ctx.info!.username;
   ctx.session = session;
   // Clean Start: Session Present 0 [v5 MQTT-3.2.2-2]; resumed: 1 if state existed [v5 MQTT-3.2.2-3]
   // [3.1.1 MQTT-3.2.2-1] [3.1.1 MQTT-3.2.2-2] [3.1.1 MQTT-3.2.2-3].

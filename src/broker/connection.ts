@@ -34,6 +34,9 @@ export type WillAction = 'publish' | 'discard';
 export interface ConnectionMeta {
   remoteAddress: string;
   listener: string;
+  /** A user name the transport already proved (the CN of a verified TLS client certificate, when the
+   *  listener is set to use it): replaces the CONNECT User Name in ClientInfo. */
+  identity?: string;
 }
 
 type Step = void | Promise<void>;
@@ -66,6 +69,8 @@ export class Connection implements SessionConnection {
   closeReason: CloseReason | undefined;
   /** A successful CONNACK was sent (a clientDisconnect event will follow the close). */
   accepted = false;
+  /** Last acknowledgement waiting for persistence (inbound.ts keeps acknowledgements in order behind it). */
+  ackTail: Promise<void> | undefined;
   private readonly framer: Framer;
   private waiting: Buffer[] | undefined;
   private flushPending = false;

@@ -11,7 +11,10 @@ export type Awaitable<T> = T | Promise<T>;
 export interface ClientInfo {
   readonly clientId: string;
   readonly version: ProtocolVersion;
+  /** The CONNECT User Name, or the transport's identity when it has one (see `identity`). */
   readonly username: string | undefined;
+  /** Set when the listener proved who the client is (verified TLS client certificate CN used as user name). */
+  readonly identity?: string;
   /** e.g. "127.0.0.1:51234", or "memory" for in-process connections. */
   readonly remoteAddress: string;
   /** Name of the listener the connection came through ("tcp", "memory", ...). */
@@ -78,6 +81,18 @@ export interface BrokerHooks {
   authorizeSubscribe?(client: ClientInfo, subscription: SubscriptionRequest): Awaitable<SubscribeVerdict>;
   /** Called after a message was routed (client publishes, wills and Broker.publish). */
   published?(message: BrokerMessage, client: ClientInfo | null): void;
+  /**
+   * Synchronous, on the delivery path: false drops this copy for this session (e.g. an ACL that granted a
+   * wide subscription and filters what it may read). Also asked for retained messages sent on subscribe.
+   */
+  authorizeDelivery?(session: DeliveryTarget, message: BrokerMessage): boolean;
+}
+
+/** The receiving session as authorizeDelivery sees it (it may be offline). */
+export interface DeliveryTarget {
+  readonly clientId: string;
+  /** User name of the client that last connected with the session. */
+  readonly username: string | undefined;
 }
 
 /** The properties object for a refusal's diagnostics, or undefined when it has none. */

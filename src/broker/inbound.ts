@@ -3,7 +3,7 @@
 // [MQTT-4.6.0-5] [MQTT-4.6.0-6].
 
 import { MqttError, ProtocolError } from '../codec';
-import type { PublishPacket, PubrelPacket } from '../codec/types';
+import type { Packet, PublishPacket, PubrelPacket } from '../codec/types';
 import { TopicAliasReceiver } from '../session';
 import { topicNameProblem } from '../topic/validate';
 import type { Connection } from './connection';
@@ -127,7 +127,7 @@ function acknowledge(ctx: PublishContext): StepResult {
   const packetId = packet.packetId!;
   const properties = conn.version === 5 ? ctx.diagnostics : undefined;
   if (packet.qos === 1) {
-    conn.send(properties ? { type: 'puback', packetId, reasonCode, properties } : { type: 'puback', packetId, reasonCode });
+    acknowledgeWhenDurable(conn, properties ? { type: 'puback', packetId, reasonCode, properties } : { type: 'puback', packetId, reasonCode });
     return 'stop';
   }
   if (reasonCode < 0x80) {
@@ -135,8 +135,34 @@ function acknowledge(ctx: PublishContext): StepResult {
     session.awaitingRelease.add(packetId);
     if (session.expiryInterval > 0) conn.core.persistence?.awaitingReleaseChanged(session.clientId, session.awaitingRelease);
   }
-  conn.send(properties ? { type: 'pubrec', packetId, reasonCode, properties } : { type: 'pubrec', packetId, reasonCode });
+  acknowledgeWhenDurable(conn, properties ? { type: 'pubrec', packetId, reasonCode, properties } : { type: 'pubrec', packetId, reasonCode });
   return 'stop';
+}
+
+/**
+ * Sends PUBACK / PUBREC / PUBCOMP once the state it confirms (retained, queued copies, QoS 2 ids) is
+ * durable, when the persistence offers that; acknowledgements of one connection keep their order
+ * [MQTT-4.6.0-2] [MQTT-4.6.0-3] [MQTT-4.6.0-4]. Input is not paused meanwhile: later PUBLISH packets are
+ * routed and their state joins the same group commit.
+ */
+function acknowledgeWhenDurable(conn: Connection, packet: Packet): void {
+  const durable = conn.core.persistence?.whenDurable?.();
+  const tail = conn.ackTail;
+  if (!durable && !tail) {
+    conn.send(packet);
+    return;
+  }
+  const wait = tail ? (durable ? tail.then(() => durable) : tail) : durable!;
+  const sent = wait.then(
+    () => {
+      if (conn.state !== 'closed') conn.send(packet);
+    },
+    (err: unknown) => conn.fail(err),
+  );
+  conn.ackTail = sent;
+  void sent.then(() => {
+    if (conn.ackTail === sent) conn.ackTail = undefined;
+  });
 }
 
 const publishSteps: readonly PublishStep[] = [
@@ -165,7 +191,7 @@ export function handlePubrel(conn: Connection, packet: PubrelPacket): void {
   const session = conn.session!;
   const known = session.awaitingRelease.delete(packet.packetId);
   if (known && session.expiryInterval > 0) conn.core.persistence?.awaitingReleaseChanged(session.clientId, session.awaitingRelease);
-  conn.send({ type: 'pubcomp', packetId: packet.packetId, reasonCode: known || conn.version !== 5 ? 0 : 0x92 });
+  acknowledgeWhenDurable(conn, { type: 'pubcomp', packetId: packet.packetId, reasonCode: known || conn.version !== 5 ? 0 : 0x92 });
 }
 
 /**

@@ -3,7 +3,7 @@ export { Broker, type BrokerEvents, type BrokerSetup } from './broker';
 export type { BrokerStats } from './core';
 export type { CloseReason, CloseOrigin, ConnectionMeta } from './connection';
 export type {
-  Awaitable, AuthStep, AuthStepVerdict, BrokerHooks, ClientInfo, ConnectVerdict, Credentials, Diagnostics, PublishVerdict,
+  Awaitable, AuthStep, AuthStepVerdict, BrokerHooks, ClientInfo, ConnectVerdict, Credentials, DeliveryTarget, Diagnostics, PublishVerdict,
   Refusal, SubscribeVerdict, SubscriptionRequest,
 } from './hooks';
 export { TcpListener, type Accept, type Listener, type TcpListenerOptions } from './listeners';

@@ -38,6 +38,7 @@ export function takeOverSession(core: BrokerCore, conn: Connection, clean: boole
   }
   if (session) {
     clearTimers(session);
+    session.expiresAt = undefined;
     // Reconnected before the Will Delay passed: the Will is not sent [MQTT-3.1.3-9].
     session.pendingWill = undefined;
     session.version = conn.version;
@@ -78,12 +79,18 @@ export function detachSession(core: BrokerCore, conn: Connection, action: WillAc
   }
   redistributeShared(core, session);
   if (session.expiryInterval !== NEVER) {
-    session.expiryTimer = longTimeout(() => {
-      session.expiryTimer = undefined;
-      if (!session.connection) endSession(core, session);
-    }, session.expiryInterval * 1000);
+    session.expiresAt = core.now() + session.expiryInterval * 1000;
+    scheduleExpiry(core, session, session.expiryInterval * 1000);
   }
   core.persistence?.sessionChanged(snapshotOf(session));
+}
+
+/** Ends the offline session after `ms` unless a client resumed it by then [MQTT-4.1.0-2]. */
+export function scheduleExpiry(core: BrokerCore, session: BrokerSession, ms: number): void {
+  session.expiryTimer = longTimeout(() => {
+    session.expiryTimer = undefined;
+    if (!session.connection) endSession(core, session);
+  }, ms);
 }
 
 /** Ends a session: delayed Will out, subscriptions removed, messages discarded or handed on. */
@@ -163,6 +170,6 @@ function longTimeout(fn: () => void, ms: number): Cancellable {
 export function snapshotOf(session: BrokerSession): SessionSnapshot {
   return {
     clientId: session.clientId, version: session.version, expiryInterval: session.expiryInterval,
-    subscriptions: [...session.subscriptions.values()],
+    subscriptions: [...session.subscriptions.values()], username: session.username, expiresAt: session.expiresAt,
   };
 }

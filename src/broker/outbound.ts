@@ -21,6 +21,8 @@ export interface CopyOptions {
 /** Hands one copy of a message to a session. `cache` shares encoded frames across one fan-out. */
 export function deliver(core: BrokerCore, session: BrokerSession, message: BrokerMessage, copy: CopyOptions,
   cache: FrameCache | undefined): void {
+  const allowed = core.hooks.authorizeDelivery;
+  if (allowed !== undefined && !allowed(session, message)) return;
   const qos = (message.qos < copy.qos ? message.qos : copy.qos) as QoS;
   const conn = session.connection as Connection | undefined;
   if (qos === 0) {

@@ -16,6 +16,11 @@ export interface SessionSnapshot {
   /** Seconds; 0xFFFFFFFF never expires. */
   expiryInterval: number;
   subscriptions: SubscriptionRecord[];
+  /** User name of the client that owns the session. */
+  username?: string | undefined;
+  /** Epoch ms at which the offline session expires (absent while connected or when it never expires):
+   *  a restored session keeps its remaining time. */
+  expiresAt?: number | undefined;
 }
 
 /** A QoS 1/2 message queued for or in flight to a client, as stored. */
@@ -50,4 +55,10 @@ export interface BrokerPersistence {
   awaitingReleaseChanged(clientId: string, packetIds: ReadonlySet<number>): void;
   /** Resolves when every notification so far is durable; called on close. */
   flush(): Promise<void>;
+  /**
+   * Optional: a promise for the durability of every notification so far, or undefined when nothing is
+   * pending. When implemented, PUBACK / PUBREC / PUBCOMP to a client wait for it (in order), so an
+   * acknowledged message is on disk. Without it acknowledgements are write-behind.
+   */
+  whenDurable?(): Promise<void> | undefined;
 }

@@ -2,7 +2,7 @@
 // persistent sessions with their subscriptions, queued and in-flight messages and QoS 2 ids.
 
 import type { BrokerCore } from './core';
-import { endSession } from './lifecycle';
+import { endSession, scheduleExpiry, snapshotOf } from './lifecycle';
 import { BrokerSession, type OutboundEntry } from './session';
 
 export async function restoreState(core: BrokerCore): Promise<void> {
@@ -16,6 +16,7 @@ export async function restoreState(core: BrokerCore): Promise<void> {
   for (const stored of state.sessions) {
     const session = new BrokerSession(stored.clientId, stored.version);
     session.expiryInterval = stored.expiryInterval;
+    session.username = stored.username;
     for (const record of stored.subscriptions) {
       session.subscriptions.set(record.filter, record);
       core.router.add(session, record);
@@ -27,14 +28,13 @@ export async function restoreState(core: BrokerCore): Promise<void> {
     }
     for (const id of stored.awaitingRelease) session.awaitingRelease.add(id);
     core.sessions.set(session.clientId, session);
-    // The broker was down for an unknown time: restored sessions get their full expiry again from now.
-    if (session.expiryInterval !== 0xffffffff) {
-      const timer = setTimeout(() => {
-        if (!session.connection) endSession(core, session);
-      }, Math.min(session.expiryInterval * 1000, 2 ** 31 - 1));
-      timer.unref?.();
-      session.expiryTimer = { cancel: () => clearTimeout(timer) };
-    }
+    if (session.expiryInterval === 0xffffffff) continue;
+    // An offline session keeps the expiry time it had; one that was connected when the broker stopped
+    // (a crash: the real disconnect time is unknown) gets its full interval from now.
+    session.expiresAt = stored.expiresAt ?? now + session.expiryInterval * 1000;
+    if (session.expiresAt <= now) endSession(core, session);
+    else scheduleExpiry(core, session, session.expiresAt - now);
+    if (stored.expiresAt === undefined && session.expiresAt > now) persistence.sessionChanged(snapshotOf(session));
   }
   core.stats.sessions = core.sessions.size;
   core.stats.retained = core.retained.size;

@@ -45,6 +45,10 @@ export class BrokerSession implements RouteTarget {
   readonly awaitingRelease = new Set<number>();
   /** Seconds the session outlives its connection; 0xFFFFFFFF never expires. */
   expiryInterval = 0;
+  /** User name of the client that last connected with this session (ACL checks of offline deliveries). */
+  username: string | undefined;
+  /** Epoch ms at which the offline session expires; undefined while connected or when it never expires. */
+  expiresAt: number | undefined;
   /** Timers owned by the broker's lifecycle module (session expiry, delayed Will). */
   expiryTimer: Cancellable | undefined;
   willTimer: Cancellable | undefined;
