@@ -12,6 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import vm from 'node:vm';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAll } from './build.mjs';
@@ -150,18 +151,37 @@ function demoFlow(broker) {
       tostatus: false, complete: 'error', targetType: 'msg', statusVal: '', statusType: 'auto', x: 310, y: 320, wires: [],
     },
   ];
-  if (broker.kind === 'embedded') {
-    nodes.push({ id: 'mqttkit.demo.embedded', type: 'mqtt-embedded-broker', z, name: 'demo broker', port: broker.port, x: 520, y: 40, wires: [] });
-  }
+  if (broker.kind === 'embedded') nodes.push({ ...editorDefaults('mqtt-embedded-broker'), ...broker.node, id: 'mqttkit.demo.embedded', z, x: 560, y: 40, wires: [] });
   return nodes;
+}
+
+/** A type's editor defaults, read from the built HTML the way the editor reads them (registerType). */
+function editorDefaults(type) {
+  const html = readFileSync(join(root, 'nodes', 'mqtt-kit.html'), 'utf8');
+  const found = {};
+  const RED = { nodes: { registerType: (t, def) => (found[t] = def), node: () => null }, _: (k) => k };
+  const context = vm.createContext({ RED, $: () => ({ length: 0, val: () => undefined, is: () => false }) });
+  for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) {
+    try {
+      vm.runInContext(m[1], context);
+    } catch (err) {
+      // A script that needs the real editor at load time: its type just is not offered to the demo.
+      console.warn(`mqtt kit: could not read an editor script for the demo (${err.message})`);
+    }
+  }
+  const def = found[type];
+  if (!def) return undefined;
+  const values = { type };
+  for (const [k, d] of Object.entries(def.defaults ?? {})) if (!d.type) values[k] = JSON.parse(JSON.stringify(d.value ?? ''));
+  return values;
 }
 
 /** Which broker the demo flow uses: the embedded broker node, a running Mosquitto, or one we start. */
 async function chooseBroker() {
-  const types = (await import('node:fs')).readdirSync(join(root, 'src', 'nodes'));
-  if (types.includes('mqtt-embedded-broker')) {
+  const embedded = editorDefaults('mqtt-embedded-broker');
+  if (embedded && 'port' in embedded) {
     const port = await freePort(1883);
-    return { kind: 'embedded', port, note: `the demo runs its own broker (mqtt-embedded-broker node) on port ${port}` };
+    return { kind: 'embedded', port, node: { name: 'demo broker', port }, note: `the demo runs its own broker (mqtt-embedded-broker node) on port ${port}` };
   }
   if (await portOpen(1883)) return { kind: 'external', port: 1883, note: 'the demo uses the MQTT broker already listening on 127.0.0.1:1883' };
   const which = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
