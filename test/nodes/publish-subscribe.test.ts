@@ -2,7 +2,7 @@
 // msg.mqtt metadata, MQTT 5 properties and precedence, output types, retained messages, 3.1.1.
 // mqtt-spec: 5.0
 import assert from 'node:assert/strict';
-import { brokerConfig, catchAll, helper, mqttIn, mqttKit, mqttOut, nextInput, sink, startBroker, statusOf, TAB, type TestBroker } from './flow-helpers';
+import { brokerConfig, catchAll, completeOf, helper, mqttIn, mqttKit, mqttOut, nextInput, sink, startBroker, statusOf, TAB, type TestBroker } from './flow-helpers';
 
 describe('nodes: mqtt-out -> broker -> mqtt-in', function () {
   let b: TestBroker;
@@ -23,6 +23,8 @@ describe('nodes: mqtt-out -> broker -> mqtt-in', function () {
       brokerConfig('cfg', b.port, cfgExtra),
       mqttIn('in', 'cfg', 'test/#', ['got'], inExtra),
       mqttOut('out', 'cfg', outExtra),
+      completeOf('done', ['out'], ['ok']),
+      sink('ok'),
       sink('got'),
       catchAll('catch', ['err']),
       sink('err'),
@@ -95,13 +97,22 @@ describe('nodes: mqtt-out -> broker -> mqtt-in', function () {
   });
 
   it('node settings win over the msg; user properties merge with the node winning on a name', async () => {
-    await load({}, { topic: 'test/fixed', qos: '1', contentType: 'application/json', userProps: '{"site":"node","line":"7"}' });
+    await load({}, {
+      topic: 'test/fixed', qos: '1', contentType: 'application/json', userProps: '{"site":"node","line":"7"}',
+      respTopic: 'node/reply', correl: 'node-corr', expiry: '120',
+    });
     const got = nextInput(helper.getNode('got'));
-    helper.getNode('out').receive({ topic: 'test/ignored', payload: { v: 1 }, qos: 0, contentType: 'text/plain', userProperties: { site: 'msg', extra: 'kept' } });
+    helper.getNode('out').receive({
+      topic: 'test/ignored', payload: { v: 1 }, qos: 0, contentType: 'text/plain', userProperties: { site: 'msg', extra: 'kept' },
+      responseTopic: 'msg/reply', correlationData: 'msg-corr', messageExpiryInterval: 5,
+    });
     const msg = await got;
     assert.equal(msg.topic, 'test/fixed');
     assert.equal(msg.qos, 1);
     assert.equal(msg.contentType, 'application/json');
+    assert.equal(msg.responseTopic, 'node/reply');
+    assert.deepEqual(msg.correlationData, Buffer.from('node-corr'));
+    assert.ok(msg.messageExpiryInterval > 100);
     assert.deepEqual(msg.payload, { v: 1 });
     assert.deepEqual(msg.userProperties, { site: 'node', extra: 'kept', line: '7' });
   });
@@ -137,6 +148,53 @@ describe('nodes: mqtt-out -> broker -> mqtt-in', function () {
     assert.equal(msg.error.code, 'INVALID_JSON');
     assert.deepEqual(msg.payload, Buffer.from('{not json'));
   });
+
+  it('mqtt-in QoS: a QoS 1 message arrives at the subscription\'s QoS 0 [v5 MQTT-3.8.4-8]', async () => {
+    await load({ qos: '0' });
+    const got = nextInput(helper.getNode('got'));
+    helper.getNode('out').receive({ topic: 'test/q', payload: 'x', qos: 1 });
+    assert.equal((await got).qos, 0);
+  });
+
+  it('[v5 MQTT-3.3.1-11] Retain Handling 2: no retained message on subscribe', async () => {
+    await b.broker.publish({ topic: 'test/rh', payload: 'old', retain: true });
+    try {
+      await load({ topic: 'test/rh', rh: 2 });
+      const seen: string[] = [];
+      helper.getNode('got').on('input', (m: any) => seen.push(m.payload));
+      const marker = nextInput(helper.getNode('got'), (m) => m.payload === 'live');
+      await b.broker.publish({ topic: 'test/rh', payload: 'live', qos: 1 });
+      await marker;
+      assert.deepEqual(seen, ['live']);
+    } finally {
+      await b.broker.publish({ topic: 'test/rh', payload: '', retain: true });
+    }
+  });
+
+  it('[v5 MQTT-3.8.3-3] No Local: the node does not receive what its own connection publishes', async () => {
+    await load({ nl: true });
+    const seen: string[] = [];
+    helper.getNode('got').on('input', (m: any) => seen.push(m.payload));
+    const marker = nextInput(helper.getNode('got'), (m) => m.payload === 'from elsewhere');
+    helper.getNode('out').receive({ topic: 'test/nl', payload: 'from this connection', qos: 1 });
+    await nextInput(helper.getNode('ok'));
+    await b.broker.publish({ topic: 'test/nl', payload: 'from elsewhere', qos: 1 });
+    await marker;
+    assert.deepEqual(seen, ['from elsewhere']);
+  });
+
+  for (const rap of [true, false]) {
+    it(`[v5 MQTT-3.3.1-12] Retain As Published ${rap}: a live retained message arrives with retain ${rap}`, async () => {
+      await load({ rap });
+      try {
+        const got = nextInput(helper.getNode('got'));
+        helper.getNode('out').receive({ topic: 'test/rap', payload: 'r', retain: true, qos: 1 });
+        assert.equal((await got).retain, rap);
+      } finally {
+        await b.broker.publish({ topic: 'test/rap', payload: '', retain: true });
+      }
+    });
+  }
 
   it('works on MQTT 3.1.1: properties are left out, the rest is the same', async () => {
     await load({}, {}, { protocolVersion: 4 });

@@ -6,7 +6,7 @@ import { normalizeOptions, type TlsInput } from '../../client/options';
 import type { SharedConnection } from '../../client/shared-connection';
 import type { ClientWarning, ConnectionStatus, ServerInfo } from '../../client/types';
 import type { BrokerConfigNode } from '../shared/broker-node';
-import { connectionOptions, type BrokerConfigDef, type BrokerCredentials } from '../shared/config';
+import { connectionOptions, MissingEnvError, type BrokerConfigDef, type BrokerCredentials } from '../shared/config';
 import { kitError, type Translate } from '../shared/errors';
 import { reasonOf, reasonText } from '../shared/reasons';
 import type { Node, NodeAPI } from '../shared/red';
@@ -75,7 +75,9 @@ export function registerBrokerConfig(RED: NodeAPI, pool: ConnectionPool): void {
       const shared = pool.get(def.id);
       if (shared) logEvents(node, shared, t);
     } catch (err) {
-      problem = err as Error;
+      problem = err instanceof MissingEnvError
+        ? new Error(t('mqtt-kit.errors.missing-env', { field: err.field, names: err.names.join('}, ${') }))
+        : (err as Error);
     }
     if (problem) node.error(t('mqtt-kit.errors.config', { detail: problem.message }));
 
