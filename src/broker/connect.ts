@@ -147,6 +147,7 @@ function authenticate(ctx: ConnectContext): StepResult | Promise<StepResult> {
   const { packet } = ctx;
   const verdict = hook(ctx.info!, {
     username: packet.username, password: packet.password, userProperties: packet.properties?.userProperties,
+    cleanStart: packet.clean,
   });
   if (verdict instanceof Promise) return verdict.then((v) => judge(ctx, v));
   return judge(ctx, verdict);

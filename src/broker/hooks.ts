@@ -26,6 +26,8 @@ export interface Credentials {
   password: Buffer | undefined;
   /** CONNECT User Properties (v5). */
   userProperties: UserProperties | undefined;
+  /** Clean Start (v5) / Clean Session (3.1.1): an existing session of this client id is discarded. */
+  cleanStart: boolean;
 }
 
 /** Reason String and User Properties a v5 refusal may carry (left out when the client cannot take them). */
