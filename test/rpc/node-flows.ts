@@ -28,3 +28,26 @@ export function coreNodes(files: string[]): unknown[] {
 }
 
 export const FUNCTION_NODE = 'function/10-function.js';
+
+/**
+ * node-red-node-test-helper registers its built-in core nodes (catch, complete, status) once per node of that
+ * type in the flow, so a flow with two Catch nodes fails with "catch already registered". This runs `load`
+ * with each of them registering at most once.
+ */
+export async function loadDedupingCoreNodes(helper: unknown, load: () => Promise<void>): Promise<void> {
+  const modules = (helper as { _nodeModules: Record<string, (red: unknown) => unknown> })._nodeModules;
+  const originals = { ...modules };
+  for (const [type, register] of Object.entries(originals)) {
+    let registered = false;
+    modules[type] = (red) => {
+      if (registered) return undefined;
+      registered = true;
+      return register(red);
+    };
+  }
+  try {
+    await load();
+  } finally {
+    Object.assign(modules, originals);
+  }
+}
