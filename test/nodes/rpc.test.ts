@@ -213,6 +213,25 @@ for (const protocolVersion of [5, 4] as const) {
       assert.equal(msg.mqtt.protocol, 'none');
     });
 
+    it('msg.action "stats": the requester\'s counters on output 1', async () => {
+      await load([
+        rpcNode('req', 'request', 'cfg', [['out']], { topic: 'svc/echo' }),
+        rpcNode('srv', 'respond', 'cfg', [['rep']], { topic: 'svc/echo' }),
+        rpcNode('rep', 'reply', '', []),
+        sink('out'),
+      ], ['svc/echo']);
+      const out = helper.getNode('out');
+      const first = nextInput(out);
+      helper.getNode('req').receive({ payload: 'x' });
+      await first;
+      const stats = nextInput(out);
+      helper.getNode('req').receive({ action: 'stats', keep: true });
+      const msg = await stats;
+      assert.deepEqual({ ...msg.payload, responseTopic: typeof msg.payload.responseTopic },
+        { requests: 1, replies: 1, errorReplies: 0, timeouts: 0, failures: 0, unmatched: 0, inFlight: 0, responseTopic: 'string' });
+      assert.equal(msg.keep, true);
+    });
+
     it('a reply node without a server, for a responder that is gone, fails with RPC_NO_ROUTE', async () => {
       await load([
         rpcNode('rep', 'reply', '', []),

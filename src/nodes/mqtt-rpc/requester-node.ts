@@ -37,6 +37,11 @@ export function onRequestInput(ctx: RequesterContext, requester: Requester) {
 }
 
 async function handle(ctx: RequesterContext, requester: Requester, msg: NodeMessage, send: SendFn): Promise<void> {
+  if (msg.action === 'stats') {
+    msg.payload = { ...requester.stats, inFlight: requester.inFlight, responseTopic: requester.responseTopic ?? null };
+    send([msg, null]);
+    return;
+  }
   const action = actionOf(msg, OUT_ACTIONS, ctx.t);
   if (action === 'connect') return ctx.lease.connect(msg.broker as Parameters<Lease['connect']>[0]);
   if (action === 'disconnect') return ctx.lease.disconnect();
