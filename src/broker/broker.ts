@@ -83,7 +83,8 @@ export class Broker extends EventEmitter<BrokerEvents> {
 
   /**
    * Publishes a message from the host (a flow, a test): validated like a client's, routed to every
-   * matching subscription, retained if asked. Resolves once routed.
+   * matching subscription, retained if asked. Resolves once routed, and once the state it created is
+   * durable when the persistence reports durability (whenDurable).
    */
   async publish(input: PublishInput): Promise<void> {
     assertTopicName(input.topic, { maxBytes: this.core.options.maxTopicLength, maxLevels: this.core.options.maxTopicLevels });
@@ -95,6 +96,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
       publisherId: null, now: this.core.now(),
     });
     this.core.route(message, null);
+    await this.core.persistence?.whenDurable?.();
   }
 
   /** Closes a client's connection (v5: DISCONNECT with the reason code, 0x98 Administrative action by default). */

@@ -162,6 +162,8 @@ function judge(ctx: ConnectContext, verdict: ConnectVerdict): StepResult {
 
 function takeOver(ctx: ConnectContext): StepResult {
   const { session, present } = takeOverSession(ctx.conn.core, ctx.conn, ctx.packet.clean);
+  // A stored session resumed with expiry 0 is no longer persistent: forget its stored state.
+  if (present && session.expiryInterval > 0 && ctx.expiry === 0) ctx.conn.core.persistence?.sessionDeleted(session.clientId);
   session.expiryInterval = ctx.expiry;
   session.username = ctx.info!.username;
   ctx.session = session;

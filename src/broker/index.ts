@@ -12,3 +12,16 @@ export type { BrokerOptions } from './options';
 export type { BrokerPersistence, RestoredState, SessionSnapshot, StoredOutbound } from './persistence';
 export type { SubscriptionRecord } from './router';
 export type { OutboundEntry } from './session';
+export { TlsListener, certificateIdentityOf, type ClientCertificates, type TlsListenerOptions, type TlsSettings } from './tls-listener';
+export {
+  WebSocketListener, WebSocketPathListener, MQTT_SUBPROTOCOLS, type WebSocketListenerOptions, type WebSocketPathOptions,
+} from './ws-listener';
+export { ListenError } from './server-socket';
+export { Acl, AclSyntaxError, filterCovers, filterOverlaps, type Access, type AclSubject, type SubscribeDecision } from './acl';
+export { hashPassword, verifyPassword, isPasswordHash, PasswordHashError, DEFAULT_COST, type ScryptCost } from './passwords';
+export { LoginGuard, hostOf, type LoginGuardOptions, type LoginCheck } from './login-guard';
+export {
+  BrokerSecurity, type AnonymousPolicy, type AuthFailure, type AuthFailureReason, type BrokerUser, type SecurityOptions,
+} from './security';
+export { FilePersistence, LOG_FILE, type FilePersistenceOptions } from './file-persistence';
+export { SysTopics, type SysTopicsOptions } from './sys-topics';

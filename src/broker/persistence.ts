@@ -39,7 +39,8 @@ export interface RestoredState {
 }
 
 export interface BrokerPersistence {
-  /** Called once before the broker accepts connections. */
+  /** Called once before the broker accepts connections. The StoredOutbound objects returned become the
+   *  session's OutboundEntry objects (same identity in later outboundChanged / outboundRemoved calls). */
   restore(): Awaitable<RestoredState>;
   /** message undefined: the topic's retained message was deleted. */
   retainedChanged(topic: string, message: BrokerMessage | undefined): void;

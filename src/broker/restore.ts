@@ -22,7 +22,8 @@ export async function restoreState(core: BrokerCore): Promise<void> {
       core.router.add(session, record);
     }
     for (const s of stored.outbound) {
-      const entry: OutboundEntry = { ...s, shared: undefined };
+      // The stored object itself becomes the entry: later notifications name the same object.
+      const entry: OutboundEntry = Object.assign(s, { shared: undefined });
       if (entry.stage === 'queued') session.queue.push(entry);
       else session.inflight.set(entry.packetId, entry);
     }
