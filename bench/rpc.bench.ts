@@ -10,8 +10,7 @@
 // Every pipeline is loaded at once and the rounds interleave them, so load from other processes on the
 // machine spreads over all of them; p50 and calls/s are medians over the rounds, p99 over all calls.
 import { buildSync } from 'esbuild';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { Broker } from '../src/broker';
@@ -29,7 +28,10 @@ interface Kit {
 
 /** Broker, pool and engines bundled by esbuild, as they run inside nodes/mqtt-kit.js. */
 function loadKit(): Kit {
-  const dir = mkdtempSync(join(tmpdir(), 'mqtt-kit-bench-rpc-'));
+  // Inside the repository, so the bundle's require('ws') resolves from node_modules.
+  const cache = join(__dirname, '..', 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(join(cache, 'mqtt-kit-bench-rpc-'));
   const entry = join(dir, 'entry.ts');
   const src = join(__dirname, '..', 'src');
   writeFileSync(entry, [
@@ -39,12 +41,14 @@ function loadKit(): Kit {
   ].join('\n'));
   const outfile = join(dir, 'kit.cjs');
   buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node18', external: ['ws'], logLevel: 'warning' });
-  return require(outfile) as Kit;
+  const kit = require(outfile) as Kit;
+  rmSync(dir, { recursive: true, force: true });
+  return kit;
 }
 
 const ROUNDS = 5;
 const SEQUENTIAL = 600;
-const WARMUP = 300;
+const WARMUP = 1000;
 const CONCURRENT = 4000;
 const WINDOW = 500;
 /** A small JSON request, as RPC calls usually carry (auto-detect parses it on both ends). */
