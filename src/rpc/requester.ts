@@ -9,10 +9,10 @@ import type { PublishPacket, QoS } from '../codec/types';
 import type { Delivery, PublishMessage, PublishResult, ServerInfo, ConnectionStatus } from '../client/types';
 import { topicNameProblem } from '../topic/validate';
 import { defaultResponseTopic, isPlainLevel, remoteErrorOf } from './conventions';
-import { correlationKey, correlationLevel, CorrelationIds, keyOfLevel } from './correlation';
-import { decodeReplyEnvelope, encodeRequestEnvelope } from './envelope';
+import { correlationKey, CorrelationIds, keyOfLevel } from './correlation';
+import { decodeReplyEnvelope } from './envelope';
 import { failure, NO_MATCHING_SUBSCRIBERS, noResponder, publishFailure, subscribeFailure } from './outcomes';
-import { metaProperties, toBuffer } from './wire';
+import { metaProperties, requestMessage } from './wire';
 import { RpcError, type RemoteError, type Reply, type RpcLease, type RpcMessageMeta, type RpcOutcome, type RpcProtocol } from './types';
 
 export interface RequesterOptions {
@@ -276,7 +276,10 @@ export class Requester extends EventEmitter {
   private dispatch(p: Pending): void {
     this.waiting.delete(p);
     p.sent = true;
-    const message = this.protocol === 'v5' ? this.v5Request(p) : this.envelopeRequest(p);
+    const message = requestMessage({
+      protocol: this.protocol, v5Connection: this.lease.protocolVersion === 5, responseTopic: this.base!,
+      correlation: p.correlation, expirySeconds: Math.max(1, Math.ceil((p.deadline - Date.now()) / 1000)), input: p.input,
+    });
     if (message.qos !== 0) {
       p.abort = new AbortController();
       message.signal = p.abort.signal;
@@ -288,32 +291,6 @@ export class Requester extends EventEmitter {
         if (!p.done) this.end(p, publishFailure(err));
       },
     );
-  }
-
-  private expirySeconds(p: Pending): number {
-    return Math.max(1, Math.ceil((p.deadline - Date.now()) / 1000));
-  }
-
-  private v5Request(p: Pending): PublishMessage {
-    const properties = metaProperties(p.input) ?? {};
-    properties.responseTopic = this.base!;
-    properties.correlationData = p.correlation;
-    properties.messageExpiryInterval = this.expirySeconds(p);
-    return { topic: p.input.topic, payload: p.input.payload, qos: p.input.qos ?? 1, properties };
-  }
-
-  private envelopeRequest(p: Pending): PublishMessage {
-    const { input } = p;
-    const payload = encodeRequestEnvelope({
-      responseTopic: `${this.base}/${correlationLevel(p.correlation)}`,
-      correlationData: p.correlation,
-      payload: toBuffer(input.payload),
-      contentType: input.contentType,
-      userProperties: input.userProperties,
-    });
-    const message: PublishMessage = { topic: input.topic, payload, qos: input.qos ?? 1 };
-    if (this.lease.protocolVersion === 5) message.properties = { messageExpiryInterval: this.expirySeconds(p) };
-    return message;
   }
 
   private published(p: Pending, result: PublishResult): void {
