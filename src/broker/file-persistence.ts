@@ -31,6 +31,8 @@ export interface FilePersistenceOptions {
    *  crash (kill -9) but not a power loss. */
   fsync?: FsyncPolicy;
   compaction?: CompactionOptions | 'manual';
+  /** Observes compactions of the log (logging, crash tests). */
+  onCompaction?: (phase: 'start' | 'end') => void;
   /** Write failures (disk full) and unreadable records skipped on restore. */
   onError?: (error: Error) => void;
 }
@@ -70,6 +72,7 @@ export class FilePersistence implements BrokerPersistence {
     await mkdir(options.directory, { recursive: true });
     const log = await RecordLog.open(join(options.directory, LOG_FILE), {
       fsync: options.fsync ?? 'batch', ...(options.compaction ? { compaction: options.compaction } : {}),
+      ...(options.onCompaction ? { onCompaction: options.onCompaction } : {}),
     });
     return new FilePersistence(log, options.onError ?? (() => undefined));
   }
