@@ -1,10 +1,9 @@
 'use strict';
-// Unit and node tests run in-process; TypeScript is loaded through tsx.
-// test/interop/ runs only through `npm run test:interop` (it needs a real Mosquitto),
-// but its suites also register here and skip with a visible message when Mosquitto is absent.
+// Unit and node tests run in-process; TypeScript is loaded through tsx. No default spec here: `npm test`
+// names 'test/**/*.test.ts' (interop suites skip visibly without Mosquitto), and `npx mocha <files>` runs
+// just those files.
 module.exports = {
   'node-option': ['import=tsx'],
-  spec: ['test/**/*.test.ts'],
   timeout: 10000,
   reporter: 'dot',
 };

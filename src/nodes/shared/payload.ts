@@ -90,8 +90,12 @@ function parseJson(bytes: Buffer): unknown {
  * Text, or the parsed value when the text is JSON (auto-detect's rule for text of unknown meaning). Like
  * core, any JSON value counts, so "42" arrives as the number 42.
  */
+// A JSON text starts, after optional white space, with one of these characters. Checking first keeps
+// plain text (the common case) away from JSON.parse's throw-and-catch, which is costly per message.
+const JSON_START = /^[\s]*[{["\-0-9tfn]/;
+
 function textOrJson(text: string, parse: boolean): unknown {
-  if (!parse) return text;
+  if (!parse || !JSON_START.test(text)) return text;
   try {
     return JSON.parse(text);
   } catch {
