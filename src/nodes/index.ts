@@ -3,6 +3,7 @@
 // connection pool (src/client's `pool`) for every config node and every node that leases from it.
 import { pool } from '../client';
 import { registerBrokerConfig } from './mqtt-broker-config/runtime';
+import { registerEmbeddedBroker } from './mqtt-embedded-broker/runtime';
 import { registerMqttIn } from './mqtt-in/runtime';
 import { registerMqttOut } from './mqtt-out/runtime';
 import { registerMqttRpc } from './mqtt-rpc/runtime';
@@ -13,4 +14,5 @@ export = function register(RED: NodeAPI): void {
   registerMqttIn(RED);
   registerMqttOut(RED);
   registerMqttRpc(RED);
+  registerEmbeddedBroker(RED);
 };
