@@ -17,7 +17,7 @@ import { detachSession, type PendingWill } from './lifecycle';
 import { onPuback, onPubcomp, onPubrec, pump } from './outbound';
 import type { BrokerSession, SessionConnection } from './session';
 import { handleSubscribe, handleUnsubscribe } from './subscribe';
-import { Writer } from './writer';
+import { FLUSH_AT, Writer } from './writer';
 
 export type CloseOrigin = 'client' | 'server' | 'network';
 
@@ -79,7 +79,8 @@ export class Connection implements SessionConnection {
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly core: BrokerCore, readonly socket: Duplex, readonly meta: ConnectionMeta) {
-    this.writer = new Writer(socket, core.stats);
+    // Flush early enough that corked bytes alone never reach maxWriteBuffer (see Writer).
+    this.writer = new Writer(socket, core.stats, Math.min(FLUSH_AT, Math.ceil(core.options.maxWriteBuffer / 2)));
     this.framer = new Framer({ maximumPacketSize: core.options.maxPacketSize });
     this.openedAt = core.now();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));

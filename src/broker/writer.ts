@@ -14,12 +14,21 @@ export interface WriteStats {
   packetsOut: number;
 }
 
+/** Corked bytes after which a writer flushes at once instead of waiting for the end of the loop iteration. */
+export const FLUSH_AT = 64 * 1024;
+
 export class Writer {
   private corked = false;
+  private corkedBytes = 0;
   private open = true;
   version: ProtocolVersion = 4;
 
-  constructor(private readonly socket: Duplex, private readonly stats: WriteStats) {}
+  /**
+   * `flushAt` bounds what waits corked: a burst (many PUBLISH read in one iteration) reaches the socket as it
+   * grows, so `backlog` measures what the peer has not taken rather than what we have not tried to send yet
+   * (otherwise a fast subscriber would look slow, and lose QoS 0, during a burst above maxWriteBuffer).
+   */
+  constructor(private readonly socket: Duplex, private readonly stats: WriteStats, private readonly flushAt = FLUSH_AT) {}
 
   /** Bytes accepted but not yet handed to the operating system. */
   get backlog(): number {
@@ -45,6 +54,8 @@ export class Writer {
     this.stats.bytesOut += frame.length;
     this.stats.packetsOut++;
     this.socket.write(frame);
+    this.corkedBytes += frame.length;
+    if (this.corkedBytes >= this.flushAt) this.flush();
   }
 
   /**
@@ -74,6 +85,7 @@ export class Writer {
   flush(): void {
     if (!this.corked) return;
     this.corked = false;
+    this.corkedBytes = 0;
     this.socket.uncork();
   }
 }

@@ -1,4 +1,5 @@
 // Shared by the broker fault suites.
+import type { Duplex } from 'node:stream';
 import { TcpListener, type Accept, type Listener } from '../../src/broker';
 
 /** A TcpListener that keeps the broker's end of every connection, to wait until the broker has closed them. */
@@ -6,14 +7,23 @@ export class RecordingListener implements Listener {
   readonly name = 'tcp';
   /** One promise per accepted connection, settled after the broker handled its 'close' event. */
   readonly closed: Array<Promise<void>> = [];
+  /** The broker's end of every accepted connection, in order. */
+  readonly streams: Duplex[] = [];
   private readonly inner = new TcpListener({ port: 0, host: '127.0.0.1' });
 
   start(accept: Accept): Promise<void> {
     return this.inner.start((stream, meta) => {
+      this.streams.push(stream);
       accept(stream, meta);
       // Registered after the broker's own listener, so it runs once the broker has seen the close.
       this.closed.push(new Promise((resolve) => stream.once('close', () => resolve())));
     });
+  }
+
+  /** Drops the references to past connections (before measuring memory). */
+  forget(): void {
+    this.closed.length = 0;
+    this.streams.length = 0;
   }
 
   close(): Promise<void> {
