@@ -103,6 +103,19 @@ describe('broker faults: slow consumers, floods and oversized packets', function
     assert.equal(slowEnd.writableLength, 0);
   });
 
+  it('a burst larger than maxWriteBuffer, read in one loop iteration, reaches a fast subscriber whole (no QoS 0 dropped)', async () => {
+    const { broker, port } = await tcpBroker({ maxWriteBuffer: 64 * 1024 });
+    const fast = await tcpClient(port, 'fast');
+    await fast.subscribe('burst/#', 0);
+    const pub = await tcpClient(port, 'pub');
+    // 2 MB in one write: the broker reads it in a few large chunks and routes it within one or two iterations.
+    const frames = Array.from({ length: 500 }, (_, i) => encode({ type: 'publish', topic: 'burst/x', payload: Buffer.alloc(4096, i % 256), qos: 0, retain: false, dup: false }, 5));
+    pub.sendRaw(Buffer.concat(frames));
+    await drain(pub);
+    assert.equal(broker.stats.droppedQos0, 0);
+    assert.equal((await drain(fast)).filter((p) => p.type === 'publish').length, 500);
+  });
+
   it('a paused reader with a small queue: QoS 1 beyond maxQueued is dropped and counted; what is delivered keeps its order', async () => {
     const { broker, port } = await tcpBroker({ maxWriteBuffer: 16 * 1024, maxQueued: 20, maxInflight: 10 });
     const slow = await tcpClient(port, 'slow');
