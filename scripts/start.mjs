@@ -105,7 +105,7 @@ function demoFlow(broker) {
       ].join('\n'),
     },
     {
-      id: cfg, type: 'mqtt-broker-config', name: 'demo broker', broker: '127.0.0.1', port: broker.port, usetls: false,
+      id: cfg, type: 'mqtt-broker-config', name: 'demo broker', broker: broker.server ?? '127.0.0.1', port: broker.port, usetls: false,
       protocolVersion: 5, clientid: '', keepalive: 60, connectTimeout: 30, cleansession: true, sessionExpiry: 0,
       autoConnect: true, birthTopic: 'demo/status', birthQos: '1', birthRetain: 'true',
       birthPayload: 'online', birthMsg: {}, closeTopic: 'demo/status', closeQos: '1', closeRetain: 'true',
@@ -151,7 +151,15 @@ function demoFlow(broker) {
       tostatus: false, complete: 'error', targetType: 'msg', statusVal: '', statusType: 'auto', x: 310, y: 320, wires: [],
     },
   ];
-  if (broker.kind === 'embedded') nodes.push({ ...editorDefaults('mqtt-embedded-broker'), ...broker.node, id: 'mqttkit.demo.embedded', z, x: 560, y: 40, wires: [] });
+  if (broker.kind === 'embedded') {
+    // Created before the mqtt nodes (flow order), so its in-process address exists when they connect.
+    // Output 1 (client connects, subscriptions, refused logins) goes to the debug sidebar.
+    nodes.splice(1, 0, { ...editorDefaults('mqtt-embedded-broker'), ...broker.node, id: 'mqttkit.demo.embedded', z, x: 560, y: 40, wires: [['mqttkit.demo.events'], []] });
+    nodes.push({
+      id: 'mqttkit.demo.events', type: 'debug', z, name: 'broker events', active: true, tosidebar: true, console: false,
+      tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 770, y: 40, wires: [],
+    });
+  }
   return nodes;
 }
 
@@ -181,7 +189,11 @@ async function chooseBroker() {
   const embedded = editorDefaults('mqtt-embedded-broker');
   if (embedded && 'port' in embedded) {
     const port = await freePort(1883);
-    return { kind: 'embedded', port, node: { name: 'demo broker', port }, note: `the demo runs its own broker (mqtt-embedded-broker node) on port ${port}` };
+    // The flow's config node reaches it in-process (memory://<node id>); other clients use TCP on `port`.
+    return {
+      kind: 'embedded', port, server: 'memory://mqttkit.demo.embedded', node: { name: 'demo broker', port },
+      note: `the demo runs its own broker (mqtt-embedded-broker node): the flow connects in-process, other clients on 127.0.0.1:${port}`,
+    };
   }
   if (await portOpen(1883)) return { kind: 'external', port: 1883, note: 'the demo uses the MQTT broker already listening on 127.0.0.1:1883' };
   const which = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
