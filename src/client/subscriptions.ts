@@ -1,14 +1,24 @@
-// Subscription multiplexing for one connection, pure (no I/O): many leases subscribe with their own
-// filter and options; the table merges them into one broker subscription per filter, says when to
-// SUBSCRIBE / UNSUBSCRIBE / re-SUBSCRIBE, and routes each incoming PUBLISH to every matching lease once.
+// Subscription multiplexing for one connection, pure (no I/O). Many leases subscribe with their own filter
+// and options ("lease filters"); the table decides which subscriptions the broker holds ("broker
+// subscriptions"), when to SUBSCRIBE / UNSUBSCRIBE, and routes each incoming PUBLISH to every lease that
+// wants it exactly once (routing.ts). Nothing here uses time.
 //
-// Duplicate copies: a broker may send one copy of a message per matching subscription [MQTT-3.3.4-2 (v5)
-// allows either]. With v5 Subscription Identifiers each copy names the subscriptions it is for, so the
-// table knows exactly which leases already have the message. Without them (3.1.1, or a server that does
-// not support them) the first copy goes to every matching lease and up to (matching subscriptions - 1)
-// identical copies (same topic and payload) arriving within DUPLICATE_WINDOW_MS are dropped.
-import type { PublishPacket, QoS, RetainHandling, Subscription } from '../codec/types';
-import { assertTopicFilter, parseSharedFilter, SubscriptionTrie } from '../topic';
+// A broker may send one copy of a message per matching subscription, or one copy for all of them
+// [MQTT-3.3.4-4] [MQTT-3.3.4-5] (v5; 3.1.1 [MQTT-3.3.5-1] allows further copies). So:
+// - With v5 Subscription Identifiers, every lease filter is its own broker subscription and every
+//   SUBSCRIBE carries a new identifier: a copy names the subscriptions it is for, and a lease takes the
+//   copy that names its designated subscription (routing.ts).
+// - Without them, no two broker subscriptions may overlap (except shared ones, which are distinct by
+//   definition): overlapping lease filters are grouped and the broker holds one covering filter per group
+//   (filter-groups.ts), so it can send only one copy of a publish, which is routed to the leases' filters.
+// Changing the broker subscriptions subscribes the new ones before unsubscribing those they replace.
+import type { QoS, Subscription } from '../codec/types';
+import { assertTopicFilter, isSharedFilter, parseSharedFilter, SubscriptionTrie } from '../topic';
+import { FilterGroups } from './filter-groups';
+import { filtersOverlap } from './overlap';
+import { routePublish, type Routed, type RoutingState } from './routing';
+import type { SubscribeResult } from './types';
+import type { PublishPacket, RetainHandling } from '../codec/types';
 
 export interface SubscribeOptions {
   qos: QoS;
@@ -22,77 +32,116 @@ export interface Member<L> {
   readonly lease: L;
   readonly filter: string;
   options: SubscribeOptions;
+  /** Asked for retained messages that no SUBSCRIBE has asked the broker for yet. */
+  wantsRetained: boolean;
+  /**
+   * Without identifiers: the retained topics this member received since it last asked for retained
+   * messages (undefined when it never asked): each is delivered to it once (routing.ts).
+   */
+  retainedSeen: Set<string> | undefined;
 }
 
-/** One subscription as the broker knows it: the merge of its members' options. */
-export interface BrokerSubscription<L> {
-  /** As sent in SUBSCRIBE (may be `$share/group/filter`). */
+/** A filter some lease subscribes to, with every lease on it. */
+export interface LeaseFilter<L> {
+  /** As the lease gave it (may be `$share/group/filter`). */
   readonly filter: string;
   /** What topics are matched against (the filter without the share prefix). */
   readonly matchFilter: string;
   readonly shared: boolean;
-  /** v5 Subscription Identifier, when the server supports them. */
-  id: number | undefined;
-  /** Merged options last requested from the broker (undefined before the first SUBSCRIBE). */
-  requested: Subscription | undefined;
+  /** Order of creation: a lease's lowest-ranked matching filter is the one its deliveries name. */
+  readonly rank: number;
   readonly members: Map<L, Member<L>>;
 }
 
-/** What the caller must tell the broker after a change. */
-export type SubscriptionAction<L> =
-  | { kind: 'subscribe'; sub: BrokerSubscription<L> }
-  | { kind: 'unsubscribe'; filter: string }
-  | { kind: 'none'; sub: BrokerSubscription<L> | undefined };
-
-export const DUPLICATE_WINDOW_MS = 1000;
-const MAX_PENDING_DUPLICATES = 1024;
-const MAX_SUBSCRIPTION_ID = 268_435_455;
-
-interface PendingCopies<L> {
-  payload: Buffer;
-  at: number;
-  /** Subscriptions whose copy has not arrived yet (identifier mode). */
-  remainingSubs: Set<BrokerSubscription<L>> | undefined;
-  /** Copies still expected (count mode). */
-  remainingCount: number;
-  delivered: Set<L>;
+/** One subscription as the broker holds it (or is being asked for). */
+export interface BrokerSubscription {
+  readonly filter: string;
+  readonly matchFilter: string;
+  readonly shared: boolean;
+  /** Lowest rank of its lease filters when created: SUBSCRIBEs go out in this order. */
+  readonly rank: number;
+  /**
+   * 'new': never acknowledged; 'maybe': a SUBSCRIBE or a refused re-SUBSCRIBE left it unknown (the
+   * connection was lost before SUBACK, a resumed session may hold it); 'active': acknowledged.
+   */
+  state: 'new' | 'maybe' | 'active';
+  busy: 'subscribe' | 'unsubscribe' | undefined;
+  /** Merged options of the last SUBSCRIBE, before any cap at the server's Maximum QoS. */
+  requested: Subscription | undefined;
+  result: SubscribeResult | undefined;
+  /** Subscription Identifiers it was subscribed with, oldest first (the last is current). */
+  ids: number[];
 }
+
+/** One SUBSCRIBE entry to send, as returned by request(). */
+export interface SubscribeRequest<L> {
+  readonly sub: BrokerSubscription;
+  /** What to send: QoS capped at the server's Maximum QoS, Retain Handling 0 only when someone asked. */
+  readonly subscription: Subscription;
+  readonly identifier: number | undefined;
+  /** Highest QoS a member asked for. */
+  readonly wanted: QoS;
+  /** Members whose request for retained messages this SUBSCRIBE carries. */
+  readonly askers: Array<Member<L>>;
+}
+
+/** What a Subscription Identifier stands for: one SUBSCRIBE of one broker subscription. */
+export interface IdRecord<L> {
+  readonly sub: BrokerSubscription;
+  readonly askers: Array<Member<L>>;
+  /** Retain As Published of that SUBSCRIBE: with it, RETAIN=1 no longer marks a retained message. */
+  readonly retainAsPublished: boolean;
+}
+
+export interface SubscriptionStats {
+  /** Copies no lease filter wants (brought by a covering filter, or for a subscription already gone). */
+  unrequested: number;
+  /** Copies every lease they matched had received in another copy (one copy per subscription). */
+  duplicates: number;
+  /** Retained messages sent on another lease's SUBSCRIBE, kept from leases that already had them. */
+  retainedRepeats: number;
+}
+
+const MAX_SUBSCRIPTION_ID = 268_435_455;
+/** Identifiers remembered per broker subscription, for copies still on their way after a re-SUBSCRIBE. */
+const IDS_KEPT = 64;
 
 /** Merged options: the most any member asked for, so every member can get what it wants. */
 export function mergeOptions(members: Iterable<Member<unknown>>, filter: string): Subscription {
   let qos: QoS = 0;
   let noLocal = true;
   let retainAsPublished = false;
-  let retainHandling: RetainHandling = 2;
   for (const m of members) {
     if (m.options.qos > qos) qos = m.options.qos;
     noLocal &&= m.options.noLocal === true;
     retainAsPublished ||= m.options.retainAsPublished === true;
-    retainHandling = Math.min(retainHandling, m.options.retainHandling ?? 0) as RetainHandling;
   }
-  return { topicFilter: filter, qos, noLocal, retainAsPublished, retainHandling };
+  return { topicFilter: filter, qos, noLocal, retainAsPublished };
 }
 
-function sameSubscription(a: Subscription | undefined, b: Subscription): boolean {
-  return (
-    a !== undefined &&
-    a.qos === b.qos &&
-    !!a.noLocal === !!b.noLocal &&
-    !!a.retainAsPublished === !!b.retainAsPublished &&
-    (a.retainHandling ?? 0) === (b.retainHandling ?? 0)
-  );
+function sameOptions(a: Subscription | undefined, b: Subscription): boolean {
+  return a !== undefined && a.qos === b.qos && !!a.noLocal === !!b.noLocal && !!a.retainAsPublished === !!b.retainAsPublished;
 }
 
-export class SubscriptionTable<L> {
-  private readonly subs = new Map<string, BrokerSubscription<L>>();
-  private readonly byId = new Map<number, BrokerSubscription<L>>();
-  private readonly trie = new SubscriptionTrie<string, BrokerSubscription<L>>();
-  private readonly pending = new Map<string, PendingCopies<L>>();
+function* membersOf<L>(entries: Iterable<LeaseFilter<L>>): IterableIterator<Member<L>> {
+  for (const entry of entries) yield* entry.members.values();
+}
+
+export class SubscriptionTable<L> implements RoutingState<L> {
+  readonly entries = new Map<string, LeaseFilter<L>>();
+  readonly entryTrie = new SubscriptionTrie<string, LeaseFilter<L>>();
+  readonly broker = new Map<string, BrokerSubscription>();
+  readonly brokerTrie = new SubscriptionTrie<string, BrokerSubscription>();
+  readonly byId = new Map<number, IdRecord<L>>();
+  readonly stats: SubscriptionStats = { unrequested: 0, duplicates: 0, retainedRepeats: 0 };
+  private readonly groups = new FilterGroups();
+  private nextRank = 1;
   private nextId = 1;
   private useIdentifiers = false;
 
+  /** Number of lease filters. */
   get size(): number {
-    return this.subs.size;
+    return this.entries.size;
   }
 
   /** True when SUBSCRIBEs carry Subscription Identifiers (one subscription per SUBSCRIBE then). */
@@ -101,163 +150,265 @@ export class SubscriptionTable<L> {
   }
 
   /**
-   * From CONNACK: use Subscription Identifiers (v5 and the server supports them). Turning them off forgets
-   * assigned identifiers; they are assigned again on the next SUBSCRIBE.
+   * From CONNACK: use Subscription Identifiers (v5 and the server has them). Switching changes which
+   * broker subscriptions are wanted; due() then moves to them (subscribing before unsubscribing).
    */
   setIdentifiers(enabled: boolean): void {
+    if (enabled === this.useIdentifiers) return;
     this.useIdentifiers = enabled;
     if (enabled) return;
     this.byId.clear();
-    for (const sub of this.subs.values()) sub.id = undefined;
+    for (const sub of this.broker.values()) sub.ids = [];
   }
 
-  /** Every broker subscription, e.g. to re-subscribe after a reconnect that did not resume the session. */
-  all(): BrokerSubscription<L>[] {
-    return [...this.subs.values()];
+  get(filter: string): LeaseFilter<L> | undefined {
+    return this.entries.get(filter);
   }
 
-  get(filter: string): BrokerSubscription<L> | undefined {
-    return this.subs.get(filter);
+  member(lease: L, filter: string): Member<L> | undefined {
+    return this.entries.get(filter)?.members.get(lease);
   }
 
   /**
-   * Adds or replaces `lease`'s subscription to `filter`. Throws TopicError for an invalid filter. The
-   * action is 'subscribe' when the broker must be told: a new filter, changed merged options, or a member
-   * that wants retained messages on subscribe (retain handling 0).
+   * Adds or replaces `lease`'s subscription to `filter`; throws TopicError for an invalid filter before
+   * anything changes. Retain Handling 0 asks for retained messages; 1 asks only when no lease had the
+   * filter; shared subscriptions never get any.
    */
-  add(lease: L, filter: string, options: SubscribeOptions): SubscriptionAction<L> {
+  add(lease: L, filter: string, options: SubscribeOptions): LeaseFilter<L> {
     assertTopicFilter(filter);
-    let sub = this.subs.get(filter);
-    if (!sub) {
+    let entry = this.entries.get(filter);
+    const isNew = entry === undefined;
+    if (!entry) {
       const shared = parseSharedFilter(filter);
-      sub = { filter, matchFilter: shared?.filter ?? filter, shared: !!shared, id: undefined, requested: undefined, members: new Map() };
-      this.subs.set(filter, sub);
-      this.trie.insert(sub.matchFilter, filter, sub);
+      entry = { filter, matchFilter: shared?.filter ?? filter, shared: !!shared, rank: this.nextRank++, members: new Map() };
+      this.entries.set(filter, entry);
+      this.entryTrie.insert(entry.matchFilter, filter, entry);
+      if (!shared) this.groups.add(filter);
     }
-    sub.members.set(lease, { lease, filter, options: { ...options } });
-    const merged = mergeOptions(sub.members.values(), filter);
-    const wantsRetained = (options.retainHandling ?? 0) === 0 && !sub.shared;
-    if (sameSubscription(sub.requested, merged) && !wantsRetained) return { kind: 'none', sub };
-    return { kind: 'subscribe', sub };
+    const handling = options.retainHandling ?? 0;
+    const had = entry.members.get(lease);
+    const asks = !entry.shared && (handling === 0 || (handling === 1 && isNew));
+    entry.members.set(lease, {
+      lease, filter, options: { ...options },
+      wantsRetained: asks || (had?.wantsRetained ?? false),
+      retainedSeen: had?.retainedSeen,
+    });
+    return entry;
   }
 
-  /** Removes `lease`'s subscription to `filter`; unsubscribes at the broker only when no member is left. */
-  remove(lease: L, filter: string): SubscriptionAction<L> {
-    const sub = this.subs.get(filter);
-    if (!sub || !sub.members.delete(lease)) return { kind: 'none', sub };
-    if (sub.members.size === 0) {
-      this.drop(sub);
-      return { kind: 'unsubscribe', filter };
-    }
-    const merged = mergeOptions(sub.members.values(), filter);
-    return sameSubscription(sub.requested, merged) ? { kind: 'none', sub } : { kind: 'subscribe', sub };
+  /** Removes `lease`'s subscription to `filter`; returns false when it had none. */
+  remove(lease: L, filter: string): boolean {
+    const entry = this.entries.get(filter);
+    if (!entry || !entry.members.delete(lease)) return false;
+    if (entry.members.size === 0) this.dropEntry(entry);
+    return true;
   }
 
-  /** Removes every subscription of a lease; returns the broker actions needed. */
-  removeLease(lease: L): SubscriptionAction<L>[] {
-    const actions: SubscriptionAction<L>[] = [];
-    for (const sub of [...this.subs.values()]) if (sub.members.has(lease)) actions.push(this.remove(lease, sub.filter));
-    return actions.filter((a) => a.kind !== 'none');
-  }
-
-  /** Filters `lease` subscribes to. */
+  /** Filters `lease` subscribes to, oldest first. */
   filtersOf(lease: L): string[] {
-    return [...this.subs.values()].filter((s) => s.members.has(lease)).map((s) => s.filter);
+    return [...this.entries.values()].filter((e) => e.members.has(lease)).map((e) => e.filter);
+  }
+
+  /** The broker filter that carries `filter` now (itself, or its group's covering filter). */
+  brokerFilterOf(filter: string): string | undefined {
+    const entry = this.entries.get(filter);
+    if (!entry) return undefined;
+    return entry.shared || this.useIdentifiers ? filter : this.groups.groupOf(filter)!.cover;
+  }
+
+  /** The lease filters a broker filter carries now (none when it is no longer wanted). */
+  sourcesOf(brokerFilter: string): Array<LeaseFilter<L>> {
+    if (this.useIdentifiers || isSharedFilter(brokerFilter)) {
+      const entry = this.entries.get(brokerFilter);
+      return entry ? [entry] : [];
+    }
+    const group = this.groups.withCover(brokerFilter);
+    return group ? [...group.members].map((f) => this.entries.get(f)!) : [];
+  }
+
+  /** True when `filter` is carried by an acknowledged broker subscription with nothing left to ask. */
+  isSatisfied(filter: string): boolean {
+    const brokerFilter = this.brokerFilterOf(filter);
+    const sub = brokerFilter === undefined ? undefined : this.broker.get(brokerFilter);
+    return !!sub && sub.state === 'active' && !sub.busy && !this.needsRequest(sub, this.sourcesOf(sub.filter));
+  }
+
+  /** The SUBACK outcome of the broker subscription carrying `filter`. */
+  resultOf(filter: string): SubscribeResult | undefined {
+    const brokerFilter = this.brokerFilterOf(filter);
+    return brokerFilter === undefined ? undefined : this.broker.get(brokerFilter)?.result;
+  }
+
+  /** True once the broker no longer holds `brokerFilter`, or it is wanted again. */
+  isGone(brokerFilter: string): boolean {
+    return !this.broker.has(brokerFilter) || this.sourcesOf(brokerFilter).length > 0;
   }
 
   /**
-   * The Subscription to send for `sub` now, recording it as requested. Assigns a Subscription Identifier
-   * when identifiers are in use.
+   * What to tell the broker now: SUBSCRIBE for wanted subscriptions that are not acknowledged or whose
+   * merged options or retained requests changed (in rank order); UNSUBSCRIBE for unwanted ones, but a
+   * non-shared one only once every wanted subscription overlapping it is acknowledged, so that no topic
+   * a lease wants is ever without a subscription. Busy subscriptions wait for their answer.
    */
-  request(sub: BrokerSubscription<L>): Subscription {
-    const merged = mergeOptions(sub.members.values(), sub.filter);
+  due(): { subscribe: BrokerSubscription[]; unsubscribe: BrokerSubscription[] } {
+    const wanted = this.wanted();
+    const subscribe: BrokerSubscription[] = [];
+    for (const [filter, sources] of wanted) {
+      const sub = this.broker.get(filter) ?? this.createBroker(filter, sources);
+      if (!sub.busy && this.needsRequest(sub, sources)) subscribe.push(sub);
+    }
+    const unsubscribe: BrokerSubscription[] = [];
+    for (const sub of [...this.broker.values()]) {
+      if (sub.busy || wanted.has(sub.filter)) continue;
+      if (sub.state === 'new') this.dropBroker(sub); // never reached the broker
+      else if (sub.shared || this.replaced(sub, wanted)) unsubscribe.push(sub);
+    }
+    subscribe.sort((a, b) => a.rank - b.rank);
+    return { subscribe, unsubscribe };
+  }
+
+  /** Records a SUBSCRIBE of `sub` about to be sent and returns what to send. */
+  request(sub: BrokerSubscription, limits: { maximumQoS: QoS }): SubscribeRequest<L> {
+    const members = [...membersOf(this.sourcesOf(sub.filter))];
+    const askers = members.filter((m) => m.wantsRetained);
+    for (const m of askers) {
+      m.wantsRetained = false;
+      if (!this.useIdentifiers) m.retainedSeen = new Set();
+    }
+    const merged = mergeOptions(members, sub.filter);
     sub.requested = merged;
-    if (this.useIdentifiers && sub.id === undefined) {
-      sub.id = this.allocateId();
-      this.byId.set(sub.id, sub);
+    sub.busy = 'subscribe';
+    const subscription: Subscription = {
+      ...merged,
+      qos: Math.min(merged.qos, limits.maximumQoS) as QoS,
+      // Retained messages only when a member asked; the others must not get them again [MQTT-3.3.1-11].
+      retainHandling: askers.length > 0 ? 0 : 2,
+    };
+    let identifier: number | undefined;
+    if (this.useIdentifiers) {
+      identifier = this.allocateId();
+      sub.ids.push(identifier);
+      this.byId.set(identifier, { sub, askers, retainAsPublished: merged.retainAsPublished === true });
+      if (sub.ids.length > IDS_KEPT) this.byId.delete(sub.ids.shift()!);
     }
-    return merged;
-  }
-
-  /** Forgets what was requested (after a connection that did not resume the session). */
-  resetRequested(): void {
-    for (const sub of this.subs.values()) sub.requested = undefined;
+    return { sub, subscription, identifier, wanted: merged.qos, askers };
   }
 
   /**
-   * The members that should receive `packet`, each lease once. `now` (ms) bounds how long duplicate
-   * copies are expected.
+   * SUBACK for a request. A failure (code >= 0x80) removes the lease filter equal to the refused filter
+   * (returned, with its members, for the caller to report); a refused covering filter that no lease
+   * asked for is not formed again and its lease filters are grouped without it.
    */
-  route(packet: PublishPacket, now: number): Member<L>[] {
-    const ids = packet.properties?.subscriptionIdentifiers;
-    const matched = this.matchingSubs(packet.topic, ids);
-    if (matched.length === 0) return [];
-    const allMatching = ids?.length ? this.trie.match(packet.topic).map((e) => e.value) : matched;
-    const key = packet.topic;
-    let copies = this.pending.get(key);
-    if (copies && (now - copies.at > DUPLICATE_WINDOW_MS || !copies.payload.equals(packet.payload))) {
-      this.pending.delete(key);
-      copies = undefined;
+  subscribed(request: SubscribeRequest<L>, code: number): Array<LeaseFilter<L>> {
+    const sub = request.sub;
+    sub.busy = undefined;
+    if (code < 0x80) {
+      sub.state = 'active';
+      sub.result = { qos: code as QoS, reasonCode: code, downgraded: code < request.wanted };
+      return [];
     }
-    if (copies) return this.routeCopy(key, copies, matched, ids !== undefined && ids.length > 0);
-    const delivered = new Set<L>();
-    const out = membersOnce(matched, delivered);
-    this.expectCopies(key, packet.payload, now, { matched, allMatching, delivered, byIds: !!ids?.length });
-    return out;
+    this.restoreAskers(request);
+    sub.result = undefined;
+    const refused = this.entries.get(sub.filter);
+    if (refused) this.dropEntry(refused);
+    else if (!sub.shared) this.groups.refuse(sub.filter);
+    if (sub.state === 'active') sub.state = 'maybe';
+    else this.dropBroker(sub);
+    return refused ? [refused] : [];
   }
 
-  private matchingSubs(topic: string, ids: number[] | undefined): BrokerSubscription<L>[] {
-    if (ids?.length) {
-      const subs: BrokerSubscription<L>[] = [];
-      for (const id of ids) {
-        const sub = this.byId.get(id);
-        if (sub) subs.push(sub);
-      }
-      if (subs.length > 0) return subs;
-    }
-    return this.trie.match(topic).map((e) => e.value);
+  /** The connection was lost before SUBACK: ask again when connected. */
+  requestLost(request: SubscribeRequest<L>): void {
+    request.sub.busy = undefined;
+    if (request.sub.state === 'new') request.sub.state = 'maybe';
+    this.restoreAskers(request);
   }
 
-  private expectCopies(
-    key: string,
-    payload: Buffer,
-    now: number,
-    m: { matched: BrokerSubscription<L>[]; allMatching: BrokerSubscription<L>[]; delivered: Set<L>; byIds: boolean },
-  ): void {
-    if (m.byIds) {
-      const remaining = new Set(m.allMatching.filter((s) => !m.matched.includes(s) && s.id !== undefined));
-      if (remaining.size === 0) return;
-      this.remember(key, { payload, at: now, remainingSubs: remaining, remainingCount: remaining.size, delivered: m.delivered });
-      return;
-    }
-    const count = m.allMatching.length - 1;
-    if (count <= 0) return;
-    this.remember(key, { payload, at: now, remainingSubs: undefined, remainingCount: count, delivered: m.delivered });
+  unsubscribing(sub: BrokerSubscription): void {
+    sub.busy = 'unsubscribe';
   }
 
-  private routeCopy(key: string, copies: PendingCopies<L>, matched: BrokerSubscription<L>[], byIds: boolean): Member<L>[] {
-    if (byIds && copies.remainingSubs) {
-      for (const s of matched) copies.remainingSubs.delete(s);
-      if (copies.remainingSubs.size === 0) this.pending.delete(key);
-      return membersOnce(matched, copies.delivered);
-    }
-    // Count mode: this is one of the expected identical copies; everyone already has the message.
-    if (--copies.remainingCount <= 0) this.pending.delete(key);
-    return [];
+  /** UNSUBACK, or the connection was lost before it (`lost`: try again on a resumed session). */
+  unsubscribed(sub: BrokerSubscription, outcome: { lost: boolean }): void {
+    sub.busy = undefined;
+    if (!outcome.lost) this.dropBroker(sub);
   }
 
-  private remember(key: string, copies: PendingCopies<L>): void {
-    if (this.pending.size >= MAX_PENDING_DUPLICATES) {
-      const oldest = this.pending.keys().next().value;
-      if (oldest !== undefined) this.pending.delete(oldest);
+  /**
+   * The broker holds nothing of ours (CONNACK Session Present 0, or another broker): every wanted
+   * subscription is sent again, and members that ask for retained messages on subscribe get them again.
+   */
+  sessionLost(): void {
+    for (const sub of [...this.broker.values()]) this.dropBroker(sub);
+    for (const m of membersOf(this.entries.values())) {
+      const entryShared = isSharedFilter(m.filter);
+      m.wantsRetained = !entryShared && (m.options.retainHandling ?? 0) !== 2;
+      m.retainedSeen = undefined;
     }
-    this.pending.set(key, copies);
   }
 
-  private drop(sub: BrokerSubscription<L>): void {
-    this.subs.delete(sub.filter);
-    this.trie.remove(sub.matchFilter, sub.filter);
-    if (sub.id !== undefined) this.byId.delete(sub.id);
+  /** The members that get `packet`, each lease once; shared lease filters for the caller's round-robin. */
+  route(packet: PublishPacket): Routed<L> {
+    return routePublish(this, packet, { identifiers: this.useIdentifiers });
+  }
+
+  private wanted(): Map<string, Array<LeaseFilter<L>>> {
+    const wanted = new Map<string, Array<LeaseFilter<L>>>();
+    for (const entry of this.entries.values()) {
+      if (entry.shared || this.useIdentifiers) wanted.set(entry.filter, [entry]);
+    }
+    if (!this.useIdentifiers) {
+      for (const group of this.groups.all()) wanted.set(group.cover, [...group.members].map((f) => this.entries.get(f)!));
+    }
+    return wanted;
+  }
+
+  private needsRequest(sub: BrokerSubscription, sources: Array<LeaseFilter<L>>): boolean {
+    if (sub.state !== 'active') return true;
+    if (this.useIdentifiers && sub.ids.length === 0) return true; // give it an identifier
+    if (!sameOptions(sub.requested, mergeOptions(membersOf(sources), sub.filter))) return true;
+    for (const m of membersOf(sources)) if (m.wantsRetained) return true;
+    return false;
+  }
+
+  /** Every wanted non-shared subscription overlapping `sub` is acknowledged. */
+  private replaced(sub: BrokerSubscription, wanted: Map<string, unknown>): boolean {
+    for (const filter of wanted.keys()) {
+      const other = this.broker.get(filter);
+      if (other?.shared || !filtersOverlap(sub.matchFilter, other?.matchFilter ?? filter)) continue;
+      if (other?.state !== 'active') return false;
+    }
+    return true;
+  }
+
+  private createBroker(filter: string, sources: Array<LeaseFilter<L>>): BrokerSubscription {
+    const shared = parseSharedFilter(filter);
+    const sub: BrokerSubscription = {
+      filter, matchFilter: shared?.filter ?? filter, shared: !!shared,
+      rank: Math.min(...sources.map((e) => e.rank)),
+      state: 'new', busy: undefined, requested: undefined, result: undefined, ids: [],
+    };
+    this.broker.set(filter, sub);
+    this.brokerTrie.insert(sub.matchFilter, filter, sub);
+    return sub;
+  }
+
+  private dropBroker(sub: BrokerSubscription): void {
+    if (this.broker.get(sub.filter) !== sub) return;
+    this.broker.delete(sub.filter);
+    this.brokerTrie.remove(sub.matchFilter, sub.filter);
+    for (const id of sub.ids) this.byId.delete(id);
+  }
+
+  private dropEntry(entry: LeaseFilter<L>): void {
+    this.entries.delete(entry.filter);
+    this.entryTrie.remove(entry.matchFilter, entry.filter);
+    if (!entry.shared) this.groups.remove(entry.filter);
+  }
+
+  /** Askers of a SUBSCRIBE that did not happen still want their retained messages. */
+  private restoreAskers(request: SubscribeRequest<L>): void {
+    for (const m of request.askers) if (this.member(m.lease, m.filter) === m) m.wantsRetained = true;
   }
 
   private allocateId(): number {
@@ -267,17 +418,4 @@ export class SubscriptionTable<L> {
       if (!this.byId.has(id)) return id;
     }
   }
-}
-
-/** Members of `subs`, at most one per lease, skipping leases already in `delivered` (which is updated). */
-function membersOnce<L>(subs: BrokerSubscription<L>[], delivered: Set<L>): Member<L>[] {
-  const out: Member<L>[] = [];
-  for (const sub of subs) {
-    for (const member of sub.members.values()) {
-      if (delivered.has(member.lease)) continue;
-      delivered.add(member.lease);
-      out.push(member);
-    }
-  }
-  return out;
 }

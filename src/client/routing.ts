@@ -1,0 +1,173 @@
+// Routing an incoming PUBLISH to the leases of one connection, pure and stateless except for the
+// retained-topic sets of members (see below) and counters. Every lease gets each message once, naming the
+// lease's own filter that matched (its lowest-ranked one when several do).
+//
+// With Subscription Identifiers (v5) the copy names the broker subscriptions it is for. The broker sends
+// either one copy naming every matching subscription [MQTT-3.3.4-4] or one copy per subscription naming
+// only its own [MQTT-3.3.4-5]. A lease takes a copy iff it names the lease's designated subscription: the
+// lowest-ranked of the lease's subscriptions that match the topic, preferring acknowledged ones (a
+// subscription whose SUBSCRIBE is still on its way may not exist at the broker yet). That subscription is
+// in every copy set the broker can produce for the topic, so each lease gets each publish exactly once in
+// both styles, with no memory of earlier copies.
+//
+// Without identifiers the broker subscriptions never overlap (filter-groups.ts), so there is one copy per
+// publish; it goes to every lease with a matching filter. Copies no lease filter matches were brought by a
+// covering filter and are dropped (counted).
+//
+// Retained messages sent because of a SUBSCRIBE carry RETAIN=1; forwarded messages carry RETAIN=0 unless
+// Retain As Published is set [MQTT-3.3.1-12] [3.1.1 MQTT-3.3.1-9]. Such a copy goes only to the members
+// whose request for retained messages caused it, not to leases that were subscribed already:
+// - with identifiers, exactly: every SUBSCRIBE has its own identifier, which records who asked;
+// - without, a member that asked receives each retained topic once (RetainedSeen), others none.
+import type { PublishPacket } from '../codec/types';
+import type { SubscriptionTrie } from '../topic';
+import type { BrokerSubscription, IdRecord, LeaseFilter, Member, SubscriptionStats } from './subscriptions';
+
+export interface Routed<L> {
+  /** Non-shared deliveries, at most one per lease. */
+  members: Array<Member<L>>;
+  /** Shared lease filters the copy is for: the caller hands it to one member of each. */
+  shared: Array<LeaseFilter<L>>;
+}
+
+/** What routing reads from the subscription table. */
+export interface RoutingState<L> {
+  readonly entries: ReadonlyMap<string, LeaseFilter<L>>;
+  readonly entryTrie: SubscriptionTrie<string, LeaseFilter<L>>;
+  readonly broker: ReadonlyMap<string, BrokerSubscription>;
+  readonly brokerTrie: SubscriptionTrie<string, BrokerSubscription>;
+  readonly byId: ReadonlyMap<number, IdRecord<L>>;
+  readonly stats: SubscriptionStats;
+}
+
+/** Retained topics remembered per member that asked (beyond this, a repeat may be delivered again). */
+export const RETAINED_SEEN_LIMIT = 10_000;
+
+const byRank = (a: LeaseFilter<unknown>, b: LeaseFilter<unknown>): number => a.rank - b.rank;
+
+export function routePublish<L>(state: RoutingState<L>, packet: PublishPacket, mode: { identifiers: boolean }): Routed<L> {
+  const ids = packet.properties?.subscriptionIdentifiers;
+  if (mode.identifiers && ids !== undefined && ids.length > 0) return routeByIdentifiers(state, packet, ids);
+  return routeByTopic(state, packet);
+}
+
+function routeByIdentifiers<L>(state: RoutingState<L>, packet: PublishPacket, ids: number[]): Routed<L> {
+  const hits: Array<IdRecord<L>> = [];
+  for (const id of ids) {
+    const record = state.byId.get(id);
+    if (record) hits.push(record);
+  }
+  if (hits.length === 0) return unrequested(state);
+  if (packet.retain && hits.every((h) => !h.retainAsPublished)) {
+    return retainedOnly(state, retainedAskers(state, hits));
+  }
+  const named = new Set(hits.map((h) => h.sub));
+  const shared: Array<LeaseFilter<L>> = [];
+  for (const h of hits) {
+    const entry = h.sub.shared ? state.entries.get(h.sub.filter) : undefined;
+    if (entry) shared.push(entry);
+  }
+  const members: Array<Member<L>> = [];
+  const decided = new Set<L>();
+  for (const entry of designationOrder(state, packet.topic)) {
+    const isNamed = named.has(state.broker.get(entry.filter)!);
+    for (const m of entry.members.values()) {
+      if (decided.has(m.lease)) continue;
+      decided.add(m.lease);
+      if (isNamed) members.push(m);
+    }
+  }
+  if (members.length === 0 && shared.length === 0) {
+    if (decided.size > 0) state.stats.duplicates++;
+    else state.stats.unrequested++;
+  }
+  return { members, shared };
+}
+
+/**
+ * The lease filters matching `topic` whose broker subscription has an identifier (only those can be named
+ * by a copy), acknowledged ones first, then by rank: a lease's first filter in this order is its
+ * designated subscription.
+ */
+function designationOrder<L>(state: RoutingState<L>, topic: string): Array<LeaseFilter<L>> {
+  const out: Array<LeaseFilter<L>> = [];
+  for (const { value: entry } of state.entryTrie.match(topic)) {
+    const sub = entry.shared ? undefined : state.broker.get(entry.filter);
+    if (sub && sub.ids.length > 0) out.push(entry);
+  }
+  const pending = (e: LeaseFilter<L>): number => (state.broker.get(e.filter)!.state === 'active' ? 0 : 1);
+  return out.sort((a, b) => pending(a) - pending(b) || a.rank - b.rank);
+}
+
+/** Members that asked for the retained messages of the SUBSCRIBEs a copy names, each lease once. */
+function retainedAskers<L>(state: RoutingState<L>, hits: Array<IdRecord<L>>): Array<Member<L>> {
+  const out: Array<Member<L>> = [];
+  const seen = new Set<L>();
+  for (const h of hits) {
+    for (const m of h.askers) {
+      if (seen.has(m.lease) || state.entries.get(m.filter)?.members.get(m.lease) !== m) continue;
+      seen.add(m.lease);
+      out.push(m);
+    }
+  }
+  return out;
+}
+
+function routeByTopic<L>(state: RoutingState<L>, packet: PublishPacket): Routed<L> {
+  const matched = state.entryTrie.match(packet.topic).map((e) => e.value);
+  if (matched.length === 0) return unrequested(state);
+  matched.sort(byRank);
+  const plain = matched.filter((e) => !e.shared);
+  if (packet.retain && isRetainedOnSubscribe(state, packet.topic)) {
+    return retainedOnly(state, retainedForAskers(plain, packet.topic));
+  }
+  const members: Array<Member<L>> = [];
+  const seen = new Set<L>();
+  for (const entry of plain) {
+    for (const m of entry.members.values()) {
+      if (seen.has(m.lease)) continue;
+      seen.add(m.lease);
+      members.push(m);
+    }
+  }
+  return { members, shared: matched.filter((e) => e.shared) };
+}
+
+/** RETAIN=1 marks a retained message sent on subscribe when no matching subscription has Retain As Published. */
+function isRetainedOnSubscribe(state: RoutingState<unknown>, topic: string): boolean {
+  let any = false;
+  for (const { value: sub } of state.brokerTrie.match(topic)) {
+    if (sub.shared || !sub.requested) continue;
+    if (sub.requested.retainAsPublished) return false;
+    any = true;
+  }
+  return any;
+}
+
+/** Members that asked for retained messages and have not had this topic since, each lease once. */
+function retainedForAskers<L>(plain: Array<LeaseFilter<L>>, topic: string): Array<Member<L>> {
+  const out: Array<Member<L>> = [];
+  const delivered = new Set<L>();
+  for (const entry of plain) {
+    for (const m of entry.members.values()) {
+      const seen = m.retainedSeen;
+      if (!seen || seen.has(topic)) continue;
+      if (seen.size < RETAINED_SEEN_LIMIT) seen.add(topic);
+      if (delivered.has(m.lease)) continue;
+      delivered.add(m.lease);
+      out.push(m);
+    }
+  }
+  return out;
+}
+
+/** A retained message sent on subscribe goes to those who asked; leases that did not are spared it. */
+function retainedOnly<L>(state: RoutingState<L>, members: Array<Member<L>>): Routed<L> {
+  if (members.length === 0) state.stats.retainedRepeats++;
+  return { members, shared: [] };
+}
+
+function unrequested<L>(state: RoutingState<L>): Routed<L> {
+  state.stats.unrequested++;
+  return { members: [], shared: [] };
+}
