@@ -157,3 +157,12 @@ export function persistenceDirectory(userDir: string, nodeId: string): string {
 export function memoryName(nodeId: string): string {
   return nodeId.toLowerCase();
 }
+
+/**
+ * A second in-process address from the node's name ("Plant Broker" -> memory://plant-broker): it survives
+ * an import that gives the node a new id. Undefined without a usable name.
+ */
+export function memoryAlias(name: string | undefined): string | undefined {
+  const slug = (name ?? '').toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  return slug === '' ? undefined : slug;
+}

@@ -10,7 +10,7 @@ import {
 } from '../../broker';
 import type { Translate } from '../shared/errors';
 import type { Node, NodeAPI, NodeStatus } from '../shared/red';
-import { memoryName, persistenceDirectory, type EmbeddedBrokerSettings } from './config';
+import { memoryAlias, memoryName, persistenceDirectory, type EmbeddedBrokerSettings } from './config';
 import {
   authFailureMsg, connectMsg, disconnectMsg, publishMsg, subscribeMsg, unsubscribeMsg,
 } from './events';
@@ -33,7 +33,8 @@ export class EmbeddedBrokerInstance {
   readonly ready: Promise<void>;
   private persistence: FilePersistence | undefined;
   private sys: SysTopics | undefined;
-  private memory: { close(): void } | undefined;
+  private readonly memory: Array<{ close(): void }> = [];
+  private readonly addresses: string[] = [];
   private readonly waiting: MemoryServerSocket[] = [];
   private statusTimer: ReturnType<typeof setInterval> | undefined;
   private problems: string[] = [];
@@ -42,11 +43,26 @@ export class EmbeddedBrokerInstance {
   private closing = false;
 
   constructor(private readonly ctx: InstanceContext) {
-    // Registered at once so config nodes that connect during this deploy find it; connections wait
-    // for start() below.
-    this.memory = listenMemory(memoryName(ctx.node.id), (socket) => this.acceptMemory(socket));
+    this.listenInProcess();
     this.status({ fill: 'yellow', shape: 'ring', text: ctx.t('mqtt-embedded-broker.status.starting') });
     this.ready = this.start();
+  }
+
+  /**
+   * memory://<id> and memory://<name>, registered at once so config nodes that connect during this deploy
+   * find them; connections wait for start(). A name another embedded broker already uses is skipped.
+   */
+  private listenInProcess(): void {
+    const { node, t } = this.ctx;
+    const names = [memoryName(node.id), memoryAlias(node.name)].filter((n, i, all): n is string => n !== undefined && all.indexOf(n) === i);
+    for (const name of names) {
+      try {
+        this.memory.push(listenMemory(name, (socket) => this.acceptMemory(socket)));
+        this.addresses.push(`memory://${name}`);
+      } catch {
+        node.warn(t('mqtt-embedded-broker.warn.memory-taken', { address: `memory://${name}` }));
+      }
+    }
   }
 
   private acceptMemory(socket: MemoryServerSocket): void {
@@ -116,7 +132,7 @@ export class EmbeddedBrokerInstance {
         this.fail(inUse ? t('mqtt-embedded-broker.errors.in-use', { where }) : t('mqtt-embedded-broker.errors.listen', { where, detail: (err as Error).message }), where);
       }
     }
-    node.log(t('mqtt-embedded-broker.log.listening', { where: [...up, `memory://${memoryName(node.id)}`].join(', ') }));
+    node.log(t('mqtt-embedded-broker.log.listening', { where: [...up, ...this.addresses].join(', ') }));
   }
 
   private wireEvents(broker: Broker, security: BrokerSecurity): void {
@@ -171,8 +187,7 @@ export class EmbeddedBrokerInstance {
   async close(): Promise<void> {
     this.closing = true;
     if (this.statusTimer) clearInterval(this.statusTimer);
-    this.memory?.close();
-    this.memory = undefined;
+    for (const m of this.memory.splice(0)) m.close();
     for (const socket of this.waiting.splice(0)) socket.destroy();
     await this.ready;
     this.sys?.stop();
