@@ -59,7 +59,9 @@ function routeByIdentifiers<L>(state: RoutingState<L>, packet: PublishPacket, id
   }
   if (hits.length === 0) return unrequested(state);
   if (packet.retain && hits.every((h) => !h.retainAsPublished)) {
-    return retainedOnly(state, retainedAskers(state, hits));
+    const askers = retainedAskers(state, hits);
+    const spared = hits.some((h) => [...(state.entries.get(h.sub.filter)?.members.values() ?? [])].some((m) => !askers.includes(m)));
+    return retainedOnly(state, askers, { spared });
   }
   const named = new Set(hits.map((h) => h.sub));
   const shared: Array<LeaseFilter<L>> = [];
@@ -119,7 +121,9 @@ function routeByTopic<L>(state: RoutingState<L>, packet: PublishPacket): Routed<
   matched.sort(byRank);
   const plain = matched.filter((e) => !e.shared);
   if (packet.retain && isRetainedOnSubscribe(state, packet.topic)) {
-    return retainedOnly(state, retainedForAskers(plain, packet.topic));
+    const members = retainedForAskers(plain, packet.topic);
+    const spared = plain.some((e) => [...e.members.keys()].some((lease) => !members.some((m) => m.lease === lease)));
+    return retainedOnly(state, members, { spared });
   }
   const members: Array<Member<L>> = [];
   const seen = new Set<L>();
@@ -161,9 +165,9 @@ function retainedForAskers<L>(plain: Array<LeaseFilter<L>>, topic: string): Arra
   return out;
 }
 
-/** A retained message sent on subscribe goes to those who asked; leases that did not are spared it. */
-function retainedOnly<L>(state: RoutingState<L>, members: Array<Member<L>>): Routed<L> {
-  if (members.length === 0) state.stats.retainedRepeats++;
+/** A retained message sent on subscribe goes to those who asked; `spared`: a matching lease did not get it. */
+function retainedOnly<L>(state: RoutingState<L>, members: Array<Member<L>>, outcome: { spared: boolean }): Routed<L> {
+  if (outcome.spared) state.stats.retainedRepeats++;
   return { members, shared: [] };
 }
 

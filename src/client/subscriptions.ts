@@ -98,7 +98,7 @@ export interface SubscriptionStats {
   unrequested: number;
   /** Copies every lease they matched had received in another copy (one copy per subscription). */
   duplicates: number;
-  /** Retained messages sent on another lease's SUBSCRIBE, kept from leases that already had them. */
+  /** Retained messages (sent on a SUBSCRIBE) kept from at least one matching lease that did not ask for them. */
   retainedRepeats: number;
 }
 

@@ -93,31 +93,45 @@ describe('client with the embedded broker', () => {
     assert.deepEqual(inbox.got.map((p) => p.topic), ['will/mem/lost']);
   });
 
-  it('pool: overlapping subscriptions of two leases, each message once per lease (v5 identifiers)', async () => {
-    const pool = new ConnectionPool();
-    try {
-      await pool.define('cfg', { url: `memory://${name}`, protocolVersion: 5 });
-      const a = pool.acquire('cfg', { id: 'a' });
-      const b = pool.acquire('cfg', { id: 'b' });
-      const got: string[] = [];
-      const on = (who: string) => (d: Delivery) => void got.push(`${who}:${d.packet.payload.toString()}`);
-      await a.subscribe('p/#', { qos: 1 }, on('a'));
-      await a.subscribe('p/+', { qos: 1 }, on('a'));
-      await b.subscribe('p/1', { qos: 0 }, on('b'));
-      assert.equal(a.server?.subscriptionIdentifiersAvailable, true);
-      await a.publish({ topic: 'p/1', payload: 'x', qos: 1 });
-      await b.publish({ topic: 'p/end', payload: 'end', qos: 1 });
-      await withTimeout(
-        new Promise<void>((resolve) => {
-          const check = (): void => (got.includes('a:end') ? resolve() : void setImmediate(check));
-          check();
-        }),
-        3000,
-        'end marker',
-      );
-      assert.deepEqual(got.sort(), ['a:end', 'a:x', 'b:x']);
-    } finally {
-      await pool.closeAll();
-    }
-  });
+  for (const mode of [
+    { name: 'MQTT 3.1.1', protocolVersion: 4, identifiers: true },
+    { name: 'MQTT 5 without Subscription Identifiers', protocolVersion: 5, identifiers: false },
+    { name: 'MQTT 5 with Subscription Identifiers', protocolVersion: 5, identifiers: true },
+  ] as const) {
+    it(`pool, ${mode.name}: two identical publishes in a row on overlapping filters both arrive, once per lease`, async () => {
+      // The embedded broker sends one copy per client; with identifiers off a second broker instance says so.
+      const own = mode.identifiers ? undefined : new Broker({ subscriptionIdentifiers: false });
+      const ownName = `${name}-noids`;
+      const ownMemory = own ? listenMemory(ownName, (socket) => own.handleConnection(socket, { listener: 'memory' })) : undefined;
+      const pool = new ConnectionPool();
+      try {
+        await pool.define('cfg', { url: `memory://${own ? ownName : name}`, protocolVersion: mode.protocolVersion });
+        const a = pool.acquire('cfg', { id: 'a' });
+        const b = pool.acquire('cfg', { id: 'b' });
+        const got: string[] = [];
+        let arrived: () => void = () => undefined;
+        const on = (who: string) => (d: Delivery) => {
+          got.push(`${who}:${d.subscription}:${d.packet.payload.toString()}`);
+          arrived();
+        };
+        await a.subscribe('p/#', { qos: 1 }, on('a'));
+        await a.subscribe('p/+', { qos: 1 }, on('a'));
+        await b.subscribe('p/1', { qos: 0 }, on('b'));
+        assert.equal(a.server?.subscriptionIdentifiersAvailable, mode.protocolVersion === 5 && mode.identifiers);
+        await a.publish({ topic: 'p/1', payload: 'on', qos: 1 });
+        await b.publish({ topic: 'p/1', payload: 'on', qos: 1 });
+        const marker = new Promise<void>((resolve) => {
+          arrived = () => void (got.includes('a:p/#:end') && resolve());
+        });
+        await b.publish({ topic: 'p/end', payload: 'end', qos: 1 });
+        await withTimeout(marker, 3000, 'end marker');
+        assert.deepEqual(got.sort(), ['a:p/#:end', 'a:p/#:on', 'a:p/#:on', 'b:p/1:on', 'b:p/1:on']);
+        assert.equal(pool.get('cfg')!.stats.duplicates, 0);
+      } finally {
+        await pool.closeAll();
+        ownMemory?.close();
+        await own?.close();
+      }
+    });
+  }
 });

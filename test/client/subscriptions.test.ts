@@ -179,13 +179,13 @@ describe('client subscription table', () => {
       // The broker sends the retained messages of a/# again: a/b's to B only, a/c's to B only.
       assert.deepEqual(routed(t, publish('a/b', 'state', { retain: true })), ['B:a/#']);
       assert.deepEqual(routed(t, publish('a/c', 'other', { retain: true })), ['B:a/#']);
-      assert.equal(t.stats.retainedRepeats, 0);
+      assert.equal(t.stats.retainedRepeats, 1, 'a/b\'s kept from A');
       // A later SUBSCRIBE by another lease repeats them: neither A nor B gets a topic twice.
       t.add('C', 'a/c', { qos: 0 });
       sync(t);
       assert.deepEqual(routed(t, publish('a/b', 'state', { retain: true })), []);
       assert.deepEqual(routed(t, publish('a/c', 'other', { retain: true })), ['C:a/c']);
-      assert.equal(t.stats.retainedRepeats, 1);
+      assert.equal(t.stats.retainedRepeats, 3);
       // Live messages carry RETAIN=0 and reach everyone.
       assert.deepEqual(routed(t, publish('a/c', 'live')), ['B:a/#', 'C:a/c']);
       assert.deepEqual(routed(t, publish('a/b', 'live')), ['A:a/b', 'B:a/#']);
