@@ -130,32 +130,75 @@ describeWithMosquitto('client interop with Mosquitto', function () {
     assert.equal(c.status.phase, 'connected');
   });
 
-  it('delivers each message once per pool lease despite overlapping subscriptions (3.1.1 duplicates)', async () => {
-    const pool = new ConnectionPool();
-    try {
-      await pool.define('cfg', { url: broker.url, protocolVersion: 4 });
-      const lease = pool.acquire('cfg', { id: 'n1' });
-      const got: string[] = [];
-      const handler = (d: Delivery): void => void got.push(`${d.subscription}|${d.packet.payload.toString()}`);
-      await lease.subscribe('ov/#', { qos: 1 }, handler);
-      await lease.subscribe('ov/+', { qos: 1 }, handler);
-      await lease.subscribe('ov/1', { qos: 1 }, handler);
-      const pub = await clients.connected({ url: broker.url });
-      for (let i = 0; i < 3; i++) await pub.publish({ topic: 'ov/1', payload: `m${i}`, qos: 1 });
-      await pub.publish({ topic: 'ov/end', payload: 'end', qos: 1 });
-      await withTimeout(
-        new Promise<void>((resolve) => {
-          const check = (): void => (got.some((g) => g.endsWith('|end')) ? resolve() : void setTimeout(check, 10));
-          check();
-        }),
-        5000,
-        'end marker',
-      );
-      assert.deepEqual(got.map((g) => g.split('|')[1]), ['m0', 'm1', 'm2', 'end']);
-    } finally {
-      await pool.closeAll();
-    }
-  });
+  for (const protocolVersion of [4, 5] as const) {
+    const tag = protocolVersion === 5 ? 'v5, Subscription Identifiers' : '3.1.1, one covering subscription';
+    it(`delivers genuine identical repeats on overlapping filters once per pool lease each (${tag})`, async () => {
+      const pool = new ConnectionPool();
+      try {
+        await pool.define('cfg', { url: broker.url, protocolVersion });
+        const one = pool.acquire('cfg', { id: 'n1' });
+        const two = pool.acquire('cfg', { id: 'n2' });
+        const got: string[] = [];
+        let arrived: () => void = () => undefined;
+        const handler = (who: string) => (d: Delivery): void => {
+          got.push(`${who}|${d.subscription}|${d.packet.payload.toString()}`);
+          arrived();
+        };
+        const root = `ov${protocolVersion}`;
+        await one.subscribe(`${root}/#`, { qos: 1 }, handler('n1'));
+        await one.subscribe(`${root}/+`, { qos: 1 }, handler('n1'));
+        await one.subscribe(`${root}/1`, { qos: 1 }, handler('n1'));
+        await two.subscribe(`${root}/1`, { qos: 0 }, handler('n2'));
+        await two.subscribe(`${root}/+`, { qos: 0 }, handler('n2'));
+        const pub = await clients.connected({ url: broker.url });
+        for (let i = 0; i < 3; i++) await pub.publish({ topic: `${root}/1`, payload: 'same', qos: 1 });
+        const marker = new Promise<void>((resolve) => {
+          arrived = () => void (got.filter((g) => g.endsWith('|end')).length === 2 && resolve());
+        });
+        await pub.publish({ topic: `${root}/end`, payload: 'end', qos: 1 });
+        await withTimeout(marker, 5000, 'end marker at both leases');
+        const of = (who: string): string[] => got.filter((g) => g.startsWith(`${who}|`)).map((g) => g.split('|')[2]!);
+        assert.deepEqual(of('n1'), ['same', 'same', 'same', 'end']);
+        assert.deepEqual(of('n2'), ['same', 'same', 'same', 'end']);
+        assert.equal(pool.get('cfg')!.stats.unrequested, 0);
+      } finally {
+        await pool.closeAll();
+      }
+    });
+
+    it(`retained messages re-sent for another lease's subscription do not reach a lease that had them (${tag})`, async () => {
+      const pool = new ConnectionPool();
+      try {
+        const root = `rt${protocolVersion}`;
+        const pub = await clients.connected({ url: broker.url });
+        await pub.publish({ topic: `${root}/a`, payload: 'state-a', qos: 1, retain: true });
+        await pub.publish({ topic: `${root}/b`, payload: 'state-b', qos: 1, retain: true });
+        await pool.define('cfg', { url: broker.url, protocolVersion });
+        const one = pool.acquire('cfg', { id: 'n1' });
+        const two = pool.acquire('cfg', { id: 'n2' });
+        const got: string[] = [];
+        let arrived: () => void = () => undefined;
+        const handler = (who: string) => (d: Delivery): void => {
+          got.push(`${who}|${d.packet.topic}|${d.packet.payload.toString()}${d.packet.retain ? '(r)' : ''}`);
+          arrived();
+        };
+        const count = (who: string): number => got.filter((g) => g.startsWith(`${who}|`)).length;
+        const firstRetained = new Promise<void>((resolve) => (arrived = () => void (count('n1') === 1 && resolve())));
+        await one.subscribe(`${root}/a`, { qos: 1 }, handler('n1'));
+        await withTimeout(firstRetained, 5000, 'n1 retained message');
+        const secondRetained = new Promise<void>((resolve) => (arrived = () => void (count('n2') === 2 && resolve())));
+        await two.subscribe(`${root}/#`, { qos: 1 }, handler('n2'));
+        await withTimeout(secondRetained, 5000, 'n2 retained messages');
+        const live = new Promise<void>((resolve) => (arrived = () => void (count('n1') === 2 && count('n2') === 3 && resolve())));
+        await pub.publish({ topic: `${root}/a`, payload: 'live', qos: 1 });
+        await withTimeout(live, 5000, 'the live message at both');
+        assert.deepEqual(got.filter((g) => g.startsWith('n1|')), [`n1|${root}/a|state-a(r)`, `n1|${root}/a|live`]);
+        assert.deepEqual(got.filter((g) => g.startsWith('n2|')).sort(), [`n2|${root}/a|live`, `n2|${root}/a|state-a(r)`, `n2|${root}/b|state-b(r)`]);
+      } finally {
+        await pool.closeAll();
+      }
+    });
+  }
 });
 
 describeWithMosquitto('client interop with Mosquitto: authentication', function () {
