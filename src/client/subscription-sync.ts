@@ -169,9 +169,9 @@ export class SubscriptionSync {
     try {
       suback = await conn.subscribe(requests.map((r) => r.subscription), id !== undefined ? { subscriptionIdentifier: id } : undefined);
     } catch {
-      // Lost before SUBACK: asked again after the next CONNACK.
+      // Lost before SUBACK: asked again on the next connection (now, if it is up already).
       for (const r of requests) this.table.requestLost(r);
-      this.settleWaiters();
+      this.flush();
       return;
     }
     requests.forEach((r, i) => this.settle(r, suback.reasonCodes[i] ?? 0x80, suback.properties?.reasonString));

@@ -319,8 +319,11 @@ export class SubscriptionTable<L> implements RoutingState<L> {
 
   /** The connection was lost before SUBACK: ask again when connected. */
   requestLost(request: SubscribeRequest<L>): void {
-    request.sub.busy = undefined;
-    if (request.sub.state === 'new') request.sub.state = 'maybe';
+    const sub = request.sub;
+    sub.busy = undefined;
+    // After a session loss the subscription was forgotten and may be asked for anew already.
+    if (this.broker.get(sub.filter) !== sub) return;
+    if (sub.state === 'new') sub.state = 'maybe';
     this.restoreAskers(request);
   }
 
