@@ -77,7 +77,7 @@ describe('broker security: users, anonymous, ACL, login guard', () => {
     await c.disconnect();
   });
 
-  it('[MQTT-3.3.5-2] ACL: a publish the user may not write is refused with 0x87 and not delivered', async () => {
+  it('ACL: a publish the user may not write is refused with 0x87 and not delivered', async () => {
     const acl = Acl.parse('user alice\ntopic readwrite alice/#\nuser bob\ntopic read alice/#');
     const { broker } = await secured({ users, acl });
     const bob = remote(broker, 5, '192.0.2.20:1');
