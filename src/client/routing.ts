@@ -21,7 +21,7 @@
 // - without, a member that asked receives each retained topic once (RetainedSeen), others none.
 import type { PublishPacket } from '../codec/types';
 import type { SubscriptionTrie } from '../topic';
-import type { BrokerSubscription, IdRecord, LeaseFilter, Member, SubscriptionStats } from './subscriptions';
+import type { BrokerSubscription, IdRecord, LeaseFilter, Member, SubscriptionStats } from './subscription-types';
 
 export interface Routed<L> {
   /** Non-shared deliveries, at most one per lease. */

@@ -184,4 +184,48 @@ describe('client pool: overlapping subscriptions, exact delivery', () => {
     assert.deepEqual([a.got, b.got], [['a/+/c:both'], ['a/b/+:both']]);
     assert.equal(pool.get('cfg')!.stats.unrequested, 1);
   });
+
+  it('shared subscriptions are never merged; each copy for one goes to one lease, round-robin (3.1.1)', async () => {
+    const { router, lease } = await start(MODES[0]!);
+    const [w1, w2] = [new Inbox(), new Inbox()];
+    await lease('first').subscribe('$share/g/jobs/+', { qos: 1 }, w1.handler);
+    await lease('w2').subscribe('$share/g/jobs/+', { qos: 1 }, w2.handler);
+    await lease('m').subscribe('$share/h/jobs/#', { qos: 0 }, new Inbox().handler);
+    await router.until(() => router.filters.length === 2, 'both shared filters');
+    assert.deepEqual(router.filters, ['$share/g/jobs/+', '$share/h/jobs/#'], 'overlapping, yet not merged');
+    router.subscriptions.delete('$share/h/jobs/#'); // this test's broker gives group h's messages to another client
+    for (const n of [1, 2, 3, 4]) router.publish(`jobs/${n}`, `j${n}`);
+    await Promise.all([w1.wait(2), w2.wait(2)]);
+    assert.deepEqual([w1.got, w2.got], [['$share/g/jobs/+:j1', '$share/g/jobs/+:j3'], ['$share/g/jobs/+:j2', '$share/g/jobs/+:j4']]);
+  });
+
+  it('v5 with identifiers: a shared subscription overlapping an ordinary one: each lease exactly as subscribed', async () => {
+    const { router, lease } = await start(MODES[2]!);
+    const [w1, w2, m] = [new Inbox(), new Inbox(), new Inbox()];
+    await lease('first').subscribe('$share/g/jobs/+', { qos: 1 }, w1.handler);
+    await lease('w2').subscribe('$share/g/jobs/+', { qos: 1 }, w2.handler);
+    await lease('m').subscribe('jobs/#', { qos: 0 }, m.handler);
+    for (const n of [1, 2, 3, 4]) assert.equal(router.publish(`jobs/${n}`, 'same'), 2);
+    await Promise.all([w1.wait(2), w2.wait(2), m.wait(4)]);
+    assert.deepEqual([w1.got.length, w2.got.length, m.got], [2, 2, ['jobs/#:same', 'jobs/#:same', 'jobs/#:same', 'jobs/#:same']]);
+  });
+
+  it('3.1.1 persistent session: an UNSUBSCRIBE owed while offline is sent on the resumed connection; a lost session re-subscribes only the covers', async () => {
+    await pool.define('cfg', { url: broker.url, clientId: 'resume', clean: false, reconnect: { initialDelayMs: 10, maxDelayMs: 50, jitter: 0 } });
+    const a = pool.acquire('cfg', { id: 'a' });
+    const first = new RouterPeer(await broker.accept());
+    await a.subscribe('k/#', { qos: 1 }, new Inbox().handler);
+    await a.subscribe('k/1', { qos: 1 }, new Inbox().handler);
+    await a.subscribe('gone', { qos: 1 }, new Inbox().handler);
+    await first.until(() => first.filters.join() === 'gone,k/#', 'k/# and gone');
+    first.peer.end();
+    await withTimeout(new Promise((r) => a.once('status', r)), 3000, 'connection down');
+    await a.unsubscribe('gone'); // offline: resolves now, owed to the broker
+    const second = new RouterPeer(await broker.accept({ sessionPresent: true }));
+    await second.until(() => second.log.join() === '-gone', 'UNSUBSCRIBE gone on the resumed session');
+    second.peer.end();
+    const third = new RouterPeer(await broker.accept({ sessionPresent: false }));
+    await third.until(() => third.log.length === 1, 'the re-subscription');
+    assert.deepEqual(third.log, ['+k/#'], 'one covering filter, nothing for the session that is gone');
+  });
 });
