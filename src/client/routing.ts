@@ -43,12 +43,17 @@ export interface RoutingState<L> {
 /** Retained topics remembered per member that asked (beyond this, a repeat may be delivered again). */
 export const RETAINED_SEEN_LIMIT = 10_000;
 
+/** Added to the rank of a subscription not acknowledged yet: acknowledged ones come first. */
+const PENDING = 2 ** 40;
 const byRank = (a: LeaseFilter<unknown>, b: LeaseFilter<unknown>): number => a.rank - b.rank;
 
 export function routePublish<L>(state: RoutingState<L>, packet: PublishPacket, mode: { identifiers: boolean }): Routed<L> {
   const ids = packet.properties?.subscriptionIdentifiers;
-  if (mode.identifiers && ids !== undefined && ids.length > 0) return routeByIdentifiers(state, packet, ids);
-  return routeByTopic(state, packet);
+  if (!mode.identifiers) return routeByTopic(state, packet, { retainedWindows: true });
+  if (ids !== undefined && ids.length > 0) return routeByIdentifiers(state, packet, ids);
+  // A copy without identifiers from a server that has them (a subscription made before they were in
+  // use): nothing tells whom its RETAIN=1 is for, so it goes to every matching lease.
+  return routeByTopic(state, packet, { retainedWindows: false });
 }
 
 function routeByIdentifiers<L>(state: RoutingState<L>, packet: PublishPacket, ids: number[]): Routed<L> {
@@ -63,7 +68,6 @@ function routeByIdentifiers<L>(state: RoutingState<L>, packet: PublishPacket, id
     const spared = hits.some((h) => [...(state.entries.get(h.sub.filter)?.members.values() ?? [])].some((m) => !askers.includes(m)));
     return retainedOnly(state, askers, { spared });
   }
-  const named = new Set(hits.map((h) => h.sub));
   const shared: Array<LeaseFilter<L>> = [];
   for (const h of hits) {
     const entry = h.sub.shared ? state.entries.get(h.sub.filter) : undefined;
@@ -71,8 +75,8 @@ function routeByIdentifiers<L>(state: RoutingState<L>, packet: PublishPacket, id
   }
   const members: Array<Member<L>> = [];
   const decided = new Set<L>();
-  for (const entry of designationOrder(state, packet.topic)) {
-    const isNamed = named.has(state.broker.get(entry.filter)!);
+  for (const { entry, sub } of designationOrder(state, packet.topic)) {
+    const isNamed = hits.some((h) => h.sub === sub);
     for (const m of entry.members.values()) {
       if (decided.has(m.lease)) continue;
       decided.add(m.lease);
@@ -86,19 +90,27 @@ function routeByIdentifiers<L>(state: RoutingState<L>, packet: PublishPacket, id
   return { members, shared };
 }
 
+interface Candidate<L> {
+  entry: LeaseFilter<L>;
+  sub: BrokerSubscription;
+  /** Rank, after every acknowledged subscription when not acknowledged. */
+  key: number;
+}
+
 /**
  * The lease filters matching `topic` whose broker subscription has an identifier (only those can be named
  * by a copy), acknowledged ones first, then by rank: a lease's first filter in this order is its
  * designated subscription.
  */
-function designationOrder<L>(state: RoutingState<L>, topic: string): Array<LeaseFilter<L>> {
-  const out: Array<LeaseFilter<L>> = [];
+function designationOrder<L>(state: RoutingState<L>, topic: string): Array<Candidate<L>> {
+  const out: Array<Candidate<L>> = [];
   for (const { value: entry } of state.entryTrie.match(topic)) {
     const sub = entry.shared ? undefined : state.broker.get(entry.filter);
-    if (sub && sub.ids.length > 0) out.push(entry);
+    if (!sub || sub.ids.length === 0) continue;
+    out.push({ entry, sub, key: entry.rank + (sub.state === 'active' ? 0 : PENDING) });
   }
-  const pending = (e: LeaseFilter<L>): number => (state.broker.get(e.filter)!.state === 'active' ? 0 : 1);
-  return out.sort((a, b) => pending(a) - pending(b) || a.rank - b.rank);
+  if (out.length > 1) out.sort((a, b) => a.key - b.key);
+  return out;
 }
 
 /** Members that asked for the retained messages of the SUBSCRIBEs a copy names, each lease once. */
@@ -115,12 +127,12 @@ function retainedAskers<L>(state: RoutingState<L>, hits: Array<IdRecord<L>>): Ar
   return out;
 }
 
-function routeByTopic<L>(state: RoutingState<L>, packet: PublishPacket): Routed<L> {
+function routeByTopic<L>(state: RoutingState<L>, packet: PublishPacket, o: { retainedWindows: boolean }): Routed<L> {
   const matched = state.entryTrie.match(packet.topic).map((e) => e.value);
   if (matched.length === 0) return unrequested(state);
   matched.sort(byRank);
   const plain = matched.filter((e) => !e.shared);
-  if (packet.retain && isRetainedOnSubscribe(state, packet.topic)) {
+  if (o.retainedWindows && packet.retain && isRetainedOnSubscribe(state, packet.topic)) {
     const members = retainedForAskers(plain, packet.topic);
     const spared = plain.some((e) => [...e.members.keys()].some((lease) => !members.some((m) => m.lease === lease)));
     return retainedOnly(state, members, { spared });

@@ -293,6 +293,12 @@ describe('client subscription table', () => {
       assert.deepEqual(routed(t, publish('a/b', 'state', { retain: true, ids: [before] })), ['B:a/b'], 'the earlier SUBSCRIBE was B\'s');
     });
 
+    it('routes a copy without identifiers by topic, retained or not (nothing says whom RETAIN=1 is for)', () => {
+      const t = withIds();
+      assert.deepEqual(routed(t, publish('a/b', 'x')), ['A:a/#', 'B:a/b']);
+      assert.deepEqual(routed(t, publish('a/b', 'x', { retain: true })), ['A:a/#', 'B:a/b']);
+    });
+
     it('drops copies naming only unknown identifiers, and counts them', () => {
       const t = withIds();
       assert.deepEqual(routed(t, publish('a/b', 'x', { ids: [999_999] })), []);
