@@ -37,8 +37,8 @@ type Mode = { name: string; client: ConnectionOptionsInput; ids: boolean | undef
 const MODES: Mode[] = [
   { name: 'MQTT 3.1.1', client: { protocolVersion: 4 }, ids: undefined },
   { name: 'MQTT 5 without Subscription Identifiers', client: { protocolVersion: 5 }, ids: false },
-  { name: 'MQTT 5 with identifiers, one copy per subscription [MQTT-3.3.4-5]', client: { protocolVersion: 5 }, ids: true, style: 'per-subscription' },
-  { name: 'MQTT 5 with identifiers, one combined copy [MQTT-3.3.4-4]', client: { protocolVersion: 5 }, ids: true, style: 'combined' },
+  { name: 'MQTT 5 with identifiers, one copy per subscription [v5 MQTT-3.3.4-5]', client: { protocolVersion: 5 }, ids: true, style: 'per-subscription' },
+  { name: 'MQTT 5 with identifiers, one combined copy [v5 MQTT-3.3.4-4]', client: { protocolVersion: 5 }, ids: true, style: 'combined' },
 ];
 
 describe('client pool: overlapping subscriptions, exact delivery', () => {

@@ -238,7 +238,7 @@ describe('client subscription table', () => {
       assert.notEqual(idOf(t, 'a/b'), ids[1]);
     });
 
-    it('one copy per subscription [MQTT-3.3.4-5]: each lease takes the copy naming its designated subscription', () => {
+    it('one copy per subscription [v5 MQTT-3.3.4-5]: each lease takes the copy naming its designated subscription', () => {
       const t = withIds();
       // A has a/# (rank 1) and a/+; B has a/b. Three copies of one publish to a/b:
       const copies = ['a/#', 'a/b', 'a/+'].map((f) => routed(t, publish('a/b', 'p', { ids: [idOf(t, f)] })));
@@ -249,7 +249,7 @@ describe('client subscription table', () => {
       assert.deepEqual(repeat, [[], ['B:a/b'], ['A:a/#']]);
     });
 
-    it('one copy naming every matching subscription [MQTT-3.3.4-4]: each lease once', () => {
+    it('one copy naming every matching subscription [v5 MQTT-3.3.4-4]: each lease once', () => {
       const t = withIds();
       const all = ['a/#', 'a/b', 'a/+'].map((f) => idOf(t, f));
       assert.deepEqual(routed(t, publish('a/b', 'q', { ids: all })), ['A:a/#', 'B:a/b']);
