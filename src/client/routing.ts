@@ -153,8 +153,8 @@ function routeByTopic<L>(state: RoutingState<L>, packet: PublishPacket, o: { ret
 function isRetainedOnSubscribe(state: RoutingState<unknown>, topic: string): boolean {
   let any = false;
   for (const { value: sub } of state.brokerTrie.match(topic)) {
-    if (sub.shared || !sub.requested) continue;
-    if (sub.requested.retainAsPublished) return false;
+    if (sub.shared || sub.retainAsPublished === undefined) continue;
+    if (sub.retainAsPublished) return false;
     any = true;
   }
   return any;

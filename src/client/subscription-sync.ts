@@ -162,8 +162,8 @@ export class SubscriptionSync {
 
   private async sendSubscribe(subs: BrokerSubscription[]): Promise<void> {
     const conn = this.host.connection;
-    const maximumQoS = conn.server?.maximumQoS ?? 2;
-    const requests = subs.map((sub) => this.table.request(sub, { maximumQoS }));
+    const server = { maximumQoS: conn.server?.maximumQoS ?? 2, protocolVersion: conn.options.protocolVersion };
+    const requests = subs.map((sub) => this.table.request(sub, server));
     const id = requests.length === 1 ? requests[0]!.identifier : undefined;
     let suback;
     try {

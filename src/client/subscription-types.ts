@@ -50,6 +50,11 @@ export interface BrokerSubscription {
   busy: 'subscribe' | 'unsubscribe' | undefined;
   /** Merged options of the last SUBSCRIBE, before any cap at the server's Maximum QoS. */
   requested: Subscription | undefined;
+  /**
+   * Retain As Published in force at the broker since the last SUBSCRIBE (only MQTT 5 has the option: a
+   * 3.1.1 broker always forwards with RETAIN=0 [3.1.1 MQTT-3.3.1-9]); undefined before the first.
+   */
+  retainAsPublished: boolean | undefined;
   result: SubscribeResult | undefined;
   /** Subscription Identifiers it was subscribed with, oldest first (the last is current). */
   ids: number[];

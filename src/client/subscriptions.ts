@@ -190,7 +190,7 @@ export class SubscriptionTable<L> implements RoutingState<L> {
   }
 
   /** Records a SUBSCRIBE of `sub` about to be sent and returns what to send. */
-  request(sub: BrokerSubscription, limits: { maximumQoS: QoS }): SubscribeRequest<L> {
+  request(sub: BrokerSubscription, server: { maximumQoS: QoS; protocolVersion: 3 | 4 | 5 }): SubscribeRequest<L> {
     const members = [...membersOf(this.sourcesOf(sub.filter))];
     const askers = members.filter((m) => m.wantsRetained);
     for (const m of askers) {
@@ -198,11 +198,13 @@ export class SubscriptionTable<L> implements RoutingState<L> {
       if (!this.useIdentifiers) m.retainedSeen = new Set();
     }
     const merged = mergeOptions(members, sub.filter);
+    const retainAsPublished = server.protocolVersion === 5 && merged.retainAsPublished === true;
     sub.requested = merged;
+    sub.retainAsPublished = retainAsPublished;
     sub.busy = 'subscribe';
     const subscription: Subscription = {
       ...merged,
-      qos: Math.min(merged.qos, limits.maximumQoS) as QoS,
+      qos: Math.min(merged.qos, server.maximumQoS) as QoS,
       // Retained messages only when a member asked; the others must not get them again [MQTT-3.3.1-11].
       retainHandling: askers.length > 0 ? 0 : 2,
     };
@@ -210,7 +212,7 @@ export class SubscriptionTable<L> implements RoutingState<L> {
     if (this.useIdentifiers) {
       identifier = this.allocateId();
       sub.ids.push(identifier);
-      this.byId.set(identifier, { sub, askers, retainAsPublished: merged.retainAsPublished === true });
+      this.byId.set(identifier, { sub, askers, retainAsPublished });
       if (sub.ids.length > IDS_KEPT) this.byId.delete(sub.ids.shift()!);
     }
     return { sub, subscription, identifier, wanted: merged.qos, askers };
@@ -311,7 +313,7 @@ export class SubscriptionTable<L> implements RoutingState<L> {
     const sub: BrokerSubscription = {
       filter, matchFilter: shared?.filter ?? filter, shared: !!shared,
       rank: Math.min(...sources.map((e) => e.rank)),
-      state: 'new', busy: undefined, requested: undefined, result: undefined, ids: [],
+      state: 'new', busy: undefined, requested: undefined, retainAsPublished: undefined, result: undefined, ids: [],
     };
     this.broker.set(filter, sub);
     this.brokerTrie.insert(sub.matchFilter, filter, sub);

@@ -28,7 +28,7 @@ function sync(t: SubscriptionTable<string>, grant: (filter: string) => number = 
     const { subscribe, unsubscribe } = t.due();
     if (subscribe.length === 0 && unsubscribe.length === 0) return { log, requests };
     for (const sub of subscribe) {
-      const r = t.request(sub, { maximumQoS: 2 });
+      const r = t.request(sub, V5);
       requests.push(r);
       log.push(`+${sub.filter}`);
       const code = grant(sub.filter);
@@ -43,6 +43,7 @@ function sync(t: SubscriptionTable<string>, grant: (filter: string) => number = 
   throw new Error('sync did not settle');
 }
 
+const V5 = { maximumQoS: 2, protocolVersion: 5 } as const;
 const heldFilters = (t: SubscriptionTable<string>): string[] => [...t.broker.keys()].sort();
 const idOf = (t: SubscriptionTable<string>, filter: string): number => t.broker.get(filter)!.ids.at(-1)!;
 
@@ -77,7 +78,7 @@ describe('client subscription table', () => {
     const t = new SubscriptionTable<string>();
     t.add('A', 'q', { qos: 2 });
     const [sub] = t.due().subscribe;
-    const r = t.request(sub!, { maximumQoS: 1 });
+    const r = t.request(sub!, { maximumQoS: 1, protocolVersion: 5 });
     assert.equal(r.subscription.qos, 1);
     t.subscribed(r, 1);
     assert.deepEqual(t.resultOf('q'), { qos: 1, reasonCode: 1, downgraded: true });
@@ -108,7 +109,7 @@ describe('client subscription table', () => {
       t.add('B', 'a/#', { qos: 0 });
       const step = t.due();
       assert.deepEqual([step.subscribe.map((s) => s.filter), step.unsubscribe.map((s) => s.filter)], [['a/#'], []]);
-      const r = t.request(step.subscribe[0]!, { maximumQoS: 2 });
+      const r = t.request(step.subscribe[0]!, V5);
       assert.deepEqual(t.due().unsubscribe, [], 'SUBACK not here yet: a/b stays');
       t.subscribed(r, 0);
       assert.deepEqual(t.due().unsubscribe.map((s) => s.filter), ['a/b']);
@@ -151,7 +152,7 @@ describe('client subscription table', () => {
       t.add('A', 'a/#', { qos: 0 });
       t.add('B', 'a/b', { qos: 0 });
       const [sub] = t.due().subscribe;
-      const refused = t.subscribed(t.request(sub!, { maximumQoS: 2 }), 0x87);
+      const refused = t.subscribed(t.request(sub!, V5), 0x87);
       assert.deepEqual(refused.map((e) => [e.filter, [...e.members.keys()]]), [['a/#', ['A']]]);
       assert.deepEqual(sync(t).log, ['+a/b']);
       assert.deepEqual(t.filtersOf('A'), []);
@@ -204,6 +205,15 @@ describe('client subscription table', () => {
       t.add('A', 'p', { qos: 0, retainAsPublished: true, retainHandling: 2 });
       sync(t);
       assert.deepEqual(routed(t, publish('p', 'x', { retain: true })), ['A:p']);
+    });
+
+    it('on 3.1.1 RETAIN=1 always marks a retained message sent on subscribe: Retain As Published is v5 only [3.1.1 MQTT-3.3.1-9]', () => {
+      const t = new SubscriptionTable<string>();
+      t.add('A', 'p', { qos: 0, retainAsPublished: true, retainHandling: 2 }); // the mqtt-in default
+      const [sub] = t.due().subscribe;
+      t.subscribed(t.request(sub!, { maximumQoS: 2, protocolVersion: 4 }), 0);
+      assert.deepEqual(routed(t, publish('p', 'x', { retain: true })), [], 'A did not ask for retained messages');
+      assert.ok(t.isSatisfied('p'), 'no re-subscribe loop over an option 3.1.1 does not have');
     });
 
     it('after a session loss sends everything again and re-arms retained requests (Retain Handling 0/1)', () => {
@@ -271,10 +281,10 @@ describe('client subscription table', () => {
       t.setIdentifiers(true);
       t.add('A', 'a/b', { qos: 0 });
       const [first] = t.due().subscribe;
-      const r1 = t.request(first!, { maximumQoS: 2 }); // in flight, not acknowledged
+      const r1 = t.request(first!, V5); // in flight, not acknowledged
       t.add('A', 'a/#', { qos: 0 });
       const [second] = t.due().subscribe;
-      const r2 = t.request(second!, { maximumQoS: 2 });
+      const r2 = t.request(second!, V5);
       t.subscribed(r2, 0); // a/# acknowledged first (a/b's SUBACK is late)
       // The broker processed both: per-subscription copies name each; A takes exactly one.
       assert.deepEqual(routed(t, publish('a/b', 'm', { ids: [r1.identifier!] })), []);
