@@ -13,7 +13,7 @@ export {
 export type { MessageInput, MessagePropertiesInput, OutgoingMessage, UserPropertiesInput } from './messages';
 export { applyBrokerOverrides, type BrokerOverrides, type Reconfiguration } from './reconfigure';
 export { planReconnect, DEFAULT_BACKOFF, type BackoffOptions, type ConnectionOutcome, type ReconnectPlan } from './reconnect';
-export type { SubscribeOptions } from './subscriptions';
+export type { SubscribeOptions, SubscriptionStats } from './subscriptions';
 export * from './types';
 export * from './errors';
 export { openTransport, listenMemory, createMemoryPair, MemoryServerSocket } from './transports';

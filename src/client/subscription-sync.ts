@@ -86,6 +86,7 @@ export class SubscriptionSync {
       if (!options.removed) this.table.add(KEPT, filter, { ...member.options, retainHandling: 2 });
       const brokerFilter = this.table.brokerFilterOf(filter);
       this.table.remove(lease, filter);
+      if (!this.table.get(filter)) this.shareTurns.delete(filter);
       if (brokerFilter !== undefined) before.push(brokerFilter);
     }
     if (!options.removed && this.table.filtersOf(KEPT).length > 0) this.scheduleGrace();
