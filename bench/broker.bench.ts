@@ -1,18 +1,20 @@
 // `npm run bench:broker`: the embedded broker against aedes and Mosquitto, end to end over loopback TCP.
 //
 // Each broker runs in its own process (ours and aedes in a child Node.js, Mosquitto natively); the load
-// generator runs here with pre-encoded frames, so every broker faces the same clients. Scenarios:
-//   fan-in   10 publishers -> 1 subscriber        QoS 0 and QoS 1 (subscriber acknowledges)
-//   fan-out  1 publisher  -> 20 subscribers      QoS 0 and QoS 1
-//   latency  QoS 1 PUBLISH -> PUBACK round trip, one message at a time (p50 / p99), and publish -> delivery
-//   memory   per idle connection (CONNECT + one SUBSCRIBE), 1000 connections: heap + external after GC for the
-//            Node brokers, RSS for Mosquitto
+// generator runs here: raw MQTT 3.1.1 clients on sockets, frames encoded once by our codec and written as bytes,
+// so every broker faces exactly the same clients. Scenarios:
+//   fan-in   4 publishers -> 1 wildcard subscriber (bench/#)      QoS 0 and QoS 1 (subscriber acknowledges)
+//   fan-out  1 publisher  -> 100 subscribers                       QoS 0 and QoS 1
+//   request/response round trip: A publishes a request, B (subscribed) replies, A measures; one at a time,
+//            QoS 0 and QoS 1 (p50 / p99)
+//   memory   per idle connection (CONNECT + one SUBSCRIBE), 2000 connections: RSS delta of the broker process,
+//            and for the Node brokers heap + external after GC
 // Publishers keep at most LIMIT messages not yet delivered to every subscriber (and QoS 1 publishers at
 // most 64 unacknowledged), so the numbers are delivered messages per second, not what a broker dropped.
 // Ours runs as shipped: src/broker bundled by esbuild. Options: --seconds=N (default 3), --rounds=N (default 3),
 // --only=ours,aedes,mosquitto
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +65,7 @@ const AEDES = `${CHILD_MAIN}
 (async () => {
   const { Aedes } = await import('aedes');
   const aedes = await Aedes.createBroker();
-  const server = require('node:net').createServer(aedes.handle);
+  const server = require('node:net').createServer({ noDelay: true }, aedes.handle);
   server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
 })();
 `;
@@ -118,12 +120,31 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The mosquitto binary: MOSQUITTO_BIN, the usual places, or PATH. */
+function mosquittoBin(): string | undefined {
+  const candidates = [process.env.MOSQUITTO_BIN, '/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/bin/mosquitto', '/opt/homebrew/sbin/mosquitto'];
+  const found = candidates.find((c): c is string => !!c && existsSync(c));
+  if (found) return found;
+  try {
+    return execFileSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hasMosquitto(): boolean {
+  return mosquittoBin() !== undefined;
+}
+
 async function startMosquitto(): Promise<Target> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mqtt-kit-mosq-'));
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type none\n`);
-  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type none\nset_tcp_nodelay true\nmax_inflight_messages 64\n`);
+  // TCP_NODELAY as ours and aedes have it (without it a QoS 1 round trip measures Nagle against delayed ACK,
+  // ~44 ms), and the same outbound window as ours (max_inflight_messages 64; its default is 20); the rest
+  // is default (max_queued_messages 1000, as ours).
+  const child = spawn(mosquittoBin()!, ['-c', conf], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
@@ -268,60 +289,119 @@ async function throughput(target: Target, publishers: number, subscribers: numbe
   return rate;
 }
 
-/** QoS 1 PUBLISH -> PUBACK and PUBLISH -> delivery, one message at a time: microseconds p50 / p99. */
-async function latency(target: Target, samples = 3000): Promise<{ rtt50: number; rtt99: number; deliver50: number }> {
-  const sub = await Peer.open(target.port, 'lat-sub');
-  await sub.subscribe('lat/t', 1);
-  const pub = await Peer.open(target.port, 'lat-pub');
-  const frames = Array.from({ length: 2 }, (_, k) => encode({ type: 'publish', topic: 'lat/t', payload: PAYLOAD, qos: 1, retain: false, dup: false, packetId: k + 1 }, 4));
-  const rtt: number[] = [];
-  const deliver: number[] = [];
+/**
+ * Request/response round trip, one at a time: A publishes a request on rr/req, B (subscribed to it) publishes
+ * the reply on rr/reply, A (subscribed to that) measures from writing the request to reading the reply.
+ * At QoS 1 both sides acknowledge what they receive, as a real client would. Microseconds, p50 / p99.
+ */
+async function requestResponse(target: Target, qos: QoS, samples = 3000): Promise<{ p50: number; p99: number }> {
+  const warmup = 300;
+  const a = await Peer.open(target.port, `rr-a${qos}`);
+  const b = await Peer.open(target.port, `rr-b${qos}`);
+  await a.subscribe('rr/reply', qos);
+  await b.subscribe('rr/req', qos);
+  const frame = (topic: string, k: number): Buffer => encode({
+    type: 'publish', topic, payload: PAYLOAD, qos, retain: false, dup: false, ...(qos > 0 ? { packetId: (k % 2) + 1 } : {}),
+  }, 4);
+  const requests = [frame('rr/req', 0), frame('rr/req', 1)];
+  const replies = [frame('rr/reply', 0), frame('rr/reply', 1)];
+  let sent = 0;
   let t0 = 0n;
-  let waiting: (() => void) | undefined;
-  let got = 0;
-  const settle = (): void => {
-    if (++got === 2) waiting?.();
+  const rtt: number[] = [];
+  let answered: (() => void) | undefined;
+  b.onFrame = (f) => {
+    if (f[0]! >> 4 !== 3) return;
+    if (qos > 0) b.socket.write(pubackFor(publishId(f)));
+    b.socket.write(replies[sent % 2]!);
   };
-  sub.onFrame = (frame) => {
-    if (frame[0]! >> 4 !== 3) return;
-    deliver.push(Number(process.hrtime.bigint() - t0) / 1000);
-    sub.socket.write(pubackFor(publishId(frame)));
-    settle();
-  };
-  pub.onFrame = (frame) => {
-    if (frame[0]! >> 4 !== 4) return;
+  a.onFrame = (f) => {
+    if (f[0]! >> 4 !== 3) return;
     rtt.push(Number(process.hrtime.bigint() - t0) / 1000);
-    settle();
+    if (qos > 0) a.socket.write(pubackFor(publishId(f)));
+    answered?.();
   };
-  for (let i = 0; i < samples + 300; i++) {
-    got = 0;
-    const done = new Promise<void>((r) => (waiting = r));
+  for (sent = 0; sent < samples + warmup; sent++) {
+    const done = new Promise<void>((r) => (answered = r));
     t0 = process.hrtime.bigint();
-    pub.socket.write(frames[i % 2]!);
+    a.socket.write(requests[sent % 2]!);
     await done;
   }
-  sub.close();
-  pub.close();
-  const pct = (xs: number[], p: number): number => [...xs.slice(300)].sort((a, b) => a - b)[Math.floor((xs.length - 300) * p)]!;
-  return { rtt50: pct(rtt, 0.5), rtt99: pct(rtt, 0.99), deliver50: pct(deliver, 0.5) };
+  a.close();
+  b.close();
+  const sorted = rtt.slice(warmup).sort((x, y) => x - y);
+  return { p50: sorted[Math.floor(sorted.length * 0.5)]!, p99: sorted[Math.floor(sorted.length * 0.99)]! };
 }
 
-/** Memory per idle connection (CONNECT + one SUBSCRIBE), from `count` connections. */
-async function idleMemory(target: Target, count = 1000): Promise<Memory> {
-  const before = await target.memory();
-  const peers: Peer[] = [];
+/** Idle connections: CONNECT + one SUBSCRIBE each, 50 at a time; with `replies`, each waits for its SUBACK. */
+async function openIdle(port: number, count: number, replies: boolean): Promise<net.Socket[]> {
+  const sockets: net.Socket[] = [];
   for (let i = 0; i < count; i += 50) {
-    const batch = await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, k) => Peer.open(target.port, `idle${i + k}`)));
-    await Promise.all(batch.map((p, k) => p.subscribe(`idle/${i + k}/#`, 1)));
-    peers.push(...batch);
+    sockets.push(...await Promise.all(Array.from({ length: Math.min(50, count - i) }, async (_, k) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise((r) => socket.once('connect', r));
+      const framer = new Framer();
+      const subacked = new Promise<void>((resolve) => socket.on('data', (chunk: Buffer) => {
+        for (const frame of framer.push(chunk)) if (frame[0]! >> 4 === 9) resolve();
+      }));
+      socket.write(Buffer.concat([
+        encode({ type: 'connect', protocolVersion: 4, clientId: `idle${port}-${i + k}`, clean: true, keepalive: 0 }, 4),
+        encode({ type: 'subscribe', packetId: 1, subscriptions: [{ topicFilter: `idle/${i + k}/#`, qos: 1 }] }, 4),
+      ]));
+      if (replies) await subacked;
+      return socket;
+    })));
   }
-  await new Promise((r) => setTimeout(r, 300));
-  const after = await target.memory();
-  for (const p of peers) p.close();
+  return sockets;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** V8's memory reducer gives back young-generation pages some seconds after allocation stops. */
+const SETTLE_MS = 12_000;
+
+interface IdleMemory {
+  /** RSS delta per connection 300 ms after the last one connected. */
+  rss: number;
+  /** RSS delta per connection once the process has been idle for SETTLE_MS. */
+  rssSettled: number;
+  /** Heap + external + array buffers after GC (Node processes only). */
+  heap: number | undefined;
+}
+
+/**
+ * Memory per idle connection from `count` connections, on a process warmed up with 200 connections opened
+ * and closed. RSS right away includes young-generation pages touched while the connections were set up
+ * (a bounded cost that V8 gives back when idle); settled RSS is taken after the process was idle.
+ */
+async function idleMemory(target: Target, count: number, replies: boolean): Promise<IdleMemory> {
+  for (const s of await openIdle(target.port, 200, replies)) s.destroy();
+  await sleep(SETTLE_MS);
+  const before = await target.memory();
+  const sockets = await openIdle(target.port, count, replies);
+  await sleep(300);
+  const now = await target.memory();
+  await sleep(SETTLE_MS);
+  const settled = await target.memory();
+  for (const s of sockets) s.destroy();
   return {
-    rss: (after.rss - before.rss) / count,
-    heap: after.heap !== undefined && before.heap !== undefined ? (after.heap - before.heap) / count : undefined,
+    rss: (now.rss - before.rss) / count,
+    rssSettled: (settled.rss - before.rss) / count,
+    heap: now.heap !== undefined && before.heap !== undefined ? (now.heap - before.heap) / count : undefined,
   };
+}
+
+/** The floor under any Node.js broker: a bare net server (TCP_NODELAY, reads and discards) in its own process. */
+async function nodeSocketFloor(count: number): Promise<IdleMemory> {
+  const script = `${CHILD_MAIN}
+const server = require('node:net').createServer({ noDelay: true }, (s) => { s.on('data', () => {}); s.on('error', () => {}); });
+server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
+`;
+  const target = await startNode('node-net', script, {});
+  try {
+    return await idleMemory(target, count, false);
+  } finally {
+    await target.stop();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,6 +414,108 @@ const kib = (n: number | undefined): string => (n === undefined ? '-' : `${(n / 
 const ROUNDS = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+const SCENARIOS: Array<[string, (t: Target) => Promise<number>]> = [
+  ['fan-in  QoS 0 (4 -> 1)', (t) => throughput(t, 4, 1, 0)],
+  ['fan-in  QoS 1 (4 -> 1)', (t) => throughput(t, 4, 1, 1)],
+  ['fan-out QoS 0 (1 -> 100)', (t) => throughput(t, 1, 100, 0)],
+  ['fan-out QoS 1 (1 -> 100)', (t) => throughput(t, 1, 100, 1)],
+];
+
+/** What was measured: table cells, and the numbers the targets are checked against. */
+class Results {
+  readonly rows = new Map<string, Map<string, string>>();
+  /** Throughput (msg/s) per scenario and broker. */
+  readonly rates = new Map<string, Map<string, number>>();
+  /** Round trip p50 / p99 (µs) per QoS and broker. */
+  readonly rtt = new Map<string, { p50: number; p99: number }>();
+  readonly memory = new Map<string, IdleMemory>();
+
+  put(row: string, col: string, value: string): void {
+    if (!this.rows.has(row)) this.rows.set(row, new Map());
+    this.rows.get(row)!.set(col, value);
+  }
+}
+
+/**
+ * Every scenario alternates between the brokers (all running side by side, idle while not measured) for
+ * several rounds, so a change in background load hits each alike; the median round counts.
+ */
+async function measureThroughput(targets: Target[], results: Results): Promise<void> {
+  for (const [label, run] of SCENARIOS) {
+    const samples = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of targets) samples.get(t.name)!.push(await run(t));
+    }
+    results.rates.set(label, new Map(targets.map((t) => [t.name, median(samples.get(t.name)!)])));
+    for (const t of targets) results.put(label, t.name, `${fmt(results.rates.get(label)!.get(t.name)!)} msg/s`);
+  }
+}
+
+async function measureLatency(targets: Target[], results: Results): Promise<void> {
+  for (const qos of [0, 1] as const) {
+    for (const t of targets) {
+      const rr = await requestResponse(t, qos);
+      results.rtt.set(`${t.name}/${qos}`, rr);
+      results.put(`request/response QoS ${qos} p50`, t.name, `${rr.p50.toFixed(0)} µs`);
+      results.put(`request/response QoS ${qos} p99`, t.name, `${rr.p99.toFixed(0)} µs`);
+    }
+  }
+}
+
+/** Memory on a fresh process per broker (after the throughput runs a Node heap is larger and still settling). */
+async function measureMemory(starters: Array<[string, () => Promise<Target>]>, results: Results): Promise<void> {
+  const count = 2000;
+  const row = (mem: IdleMemory): string => `${kib(mem.rss)} / ${kib(mem.rssSettled)}${mem.heap === undefined ? '' : ` / ${kib(mem.heap)}`}`;
+  for (const [name, start] of starters) {
+    const t = await start();
+    try {
+      const mem = await idleMemory(t, count, true);
+      results.memory.set(name, mem);
+      results.put(`idle connection (${count}): RSS / settled RSS / heap`, name, row(mem));
+    } finally {
+      await t.stop();
+    }
+  }
+  results.put('  Node net server, no MQTT (same measure)', 'ours', row(await nodeSocketFloor(count)));
+}
+
+function printTable(names: string[], results: Results): void {
+  const others = names.includes('ours') ? names.filter((n) => n !== 'ours') : [];
+  const header = ['scenario', ...names, ...others.map((n) => `ours/${n}`)];
+  const table = [...results.rows.entries()].map(([row, cols]) => [
+    row, ...names.map((n) => cols.get(n) ?? '-'),
+    ...others.map((n) => {
+      const r = results.rates.get(row);
+      return r?.has(n) ? `${(r.get('ours')! / r.get(n)!).toFixed(2)}x` : '';
+    }),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(`broker benchmark: median of ${ROUNDS} interleaved rounds of ${SECONDS} s, 64-byte payloads, loopback TCP,`);
+  console.log('MQTT 3.1.1 raw-socket load generator on our codec (same clients for every broker)');
+  console.log(line(header));
+  for (const r of table) console.log(line(r));
+}
+
+/** The targets of issue 6: >= 2x aedes and >= 0.7x Mosquitto throughput, QoS 1 round trip p50 < 200 µs, < 8 KiB per idle connection. */
+function printTargets(names: string[], results: Results): void {
+  if (!names.includes('ours')) return;
+  const checks: Array<[string, boolean]> = [];
+  for (const [label, r] of results.rates) {
+    if (r.has('aedes')) checks.push([`${label.replace(/\s+/g, ' ')}: >= 2x aedes (${(r.get('ours')! / r.get('aedes')!).toFixed(2)}x)`, r.get('ours')! >= 2 * r.get('aedes')!]);
+    if (r.has('mosquitto')) checks.push([`${label.replace(/\s+/g, ' ')}: >= 0.7x Mosquitto (${(r.get('ours')! / r.get('mosquitto')!).toFixed(2)}x)`, r.get('ours')! >= 0.7 * r.get('mosquitto')!]);
+  }
+  const rtt = results.rtt.get('ours/1');
+  if (rtt) checks.push([`request/response QoS 1 p50 < 200 µs (${rtt.p50.toFixed(0)} µs)`, rtt.p50 < 200]);
+  const mem = results.memory.get('ours');
+  if (mem) {
+    checks.push([`idle connection < 8 KiB, settled RSS (${kib(mem.rssSettled)}; right away ${kib(mem.rss)})`, mem.rssSettled < 8 * 1024]);
+    if (mem.heap !== undefined) checks.push([`idle connection < 8 KiB heap (${kib(mem.heap)})`, mem.heap < 8 * 1024]);
+  }
+  console.log('\ntargets');
+  for (const [what, ok] of checks) console.log(`  ${ok ? 'met   ' : 'MISSED'}  ${what}`);
+}
+
 async function main(): Promise<void> {
   const bundle = bundleOurs();
   const starters: Array<[string, () => Promise<Target>]> = [
@@ -341,61 +523,27 @@ async function main(): Promise<void> {
     ['aedes', () => startNode('aedes', AEDES, {})],
     ['mosquitto', startMosquitto],
   ];
-  const scenarios: Array<[string, (t: Target) => Promise<number>]> = [
-    ['fan-in  QoS 0 (10 -> 1)', (t) => throughput(t, 10, 1, 0)],
-    ['fan-in  QoS 1 (10 -> 1)', (t) => throughput(t, 10, 1, 1)],
-    ['fan-out QoS 0 (1 -> 20)', (t) => throughput(t, 1, 20, 0)],
-    ['fan-out QoS 1 (1 -> 20)', (t) => throughput(t, 1, 20, 1)],
-  ];
-  // All brokers run side by side (idle while not measured) and every scenario alternates between them
-  // for several rounds, so a change in background load hits each broker alike; the median round counts.
+  const chosen = starters.filter(([name]) => {
+    if (ONLY && !ONLY.includes(name)) return false;
+    if (name === 'mosquitto' && !hasMosquitto()) {
+      console.log('mosquitto not found: measuring ours and aedes only');
+      return false;
+    }
+    return true;
+  });
   const targets: Target[] = [];
-  for (const [name, start] of starters) if (!ONLY || ONLY.includes(name)) targets.push(await start());
-  const names = targets.map((t) => t.name);
-  const rows = new Map<string, Map<string, string>>();
-  const rates = new Map<string, Map<string, number>>();
-  const put = (row: string, col: string, value: string): void => {
-    if (!rows.has(row)) rows.set(row, new Map());
-    rows.get(row)!.set(col, value);
-  };
+  const results = new Results();
   try {
-    for (const [label, run] of scenarios) {
-      const samples = new Map<string, number[]>(names.map((n) => [n, []]));
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const t of targets) samples.get(t.name)!.push(await run(t));
-      }
-      rates.set(label, new Map(names.map((n) => [n, median(samples.get(n)!)])));
-      for (const n of names) put(label, n, `${fmt(rates.get(label)!.get(n)!)} msg/s`);
-    }
-    for (const t of targets) {
-      const lat = await latency(t);
-      put('QoS 1 PUBLISH->PUBACK p50', t.name, `${lat.rtt50.toFixed(0)} µs`);
-      put('QoS 1 PUBLISH->PUBACK p99', t.name, `${lat.rtt99.toFixed(0)} µs`);
-      put('QoS 1 PUBLISH->delivery p50', t.name, `${lat.deliver50.toFixed(0)} µs`);
-    }
-    for (const t of targets) {
-      // Node's RSS moves with the allocator and GC more than with 1000 connections: the Node brokers are
-      // measured by heap + external + array buffers after GC, Mosquitto (no GC) by RSS.
-      const mem = await idleMemory(t);
-      put('memory per idle connection', t.name, mem.heap !== undefined ? `${kib(mem.heap)} (heap)` : `${kib(mem.rss)} (RSS)`);
-    }
+    for (const [, start] of chosen) targets.push(await start());
+    await measureThroughput(targets, results);
+    await measureLatency(targets, results);
   } finally {
     for (const t of targets) await t.stop();
   }
-  const ratioCols = names.filter((n) => n !== 'ours');
-  const header = ['scenario', ...names, ...(names.includes('ours') ? ratioCols.map((n) => `ours/${n}`) : [])];
-  const table = [...rows.entries()].map(([row, cols]) => [
-    row, ...names.map((n) => cols.get(n) ?? '-'),
-    ...(names.includes('ours') ? ratioCols.map((n) => {
-      const r = rates.get(row);
-      return r?.has(n) ? `${(r.get('ours')! / r.get(n)!).toFixed(2)}x` : '';
-    }) : []),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log(`broker benchmark: median of ${ROUNDS} interleaved rounds of ${SECONDS} s, 64-byte payloads, loopback TCP, MQTT 3.1.1 clients`);
-  console.log(line(header));
-  for (const r of table) console.log(line(r));
+  await measureMemory(chosen, results);
+  const names = targets.map((t) => t.name);
+  printTable(names, results);
+  printTargets(names, results);
 }
 
 void main().catch((err: unknown) => {
