@@ -18,9 +18,11 @@
 // Subscriptions: a filter is granted outright when a read rule covers it (every topic the filter can
 // match is matched by the rule) and no deny rule overlaps it; granted and filtered per message when read
 // rules only partly overlap it (or a deny rule overlaps it): each message is then checked with canRead
-// before delivery; refused when no read rule overlaps it at all.
+// before delivery; refused when no read rule overlaps it at all. Overlap and covering are src/topic's
+// (overlap.ts), the same relations the client pool groups its subscriptions with.
 
 import { matchTopic } from '../topic/match';
+import { filterCovers, filtersOverlap } from '../topic/overlap';
 import { topicFilterProblem } from '../topic/validate';
 
 export type Access = 'read' | 'write' | 'readwrite' | 'deny';
@@ -98,7 +100,7 @@ export class Acl {
     let covered = false;
     let denied = false;
     for (const rule of this.rulesFor(subject)) {
-      if (!filterOverlaps(rule.filter, filter)) continue;
+      if (!filtersOverlap(rule.filter, filter)) continue;
       if (rule.access === 'deny') {
         if (filterCovers(rule.filter, filter)) return 'deny';
         denied = true;
@@ -170,51 +172,4 @@ function substitute(filter: string, subject: AclSubject): string | undefined {
     out = out.split(token).join(value);
   }
   return out;
-}
-
-/** First-level wildcards never match topics beginning with `$` [MQTT-4.7.2-1]. */
-function dollarBlocked(wild: string, other: string, level: number): boolean {
-  return level === 0 && (wild === '+' || wild === '#') && other.startsWith('$');
-}
-
-/** True when some topic is matched by both filters. */
-export function filterOverlaps(a: string, b: string): boolean {
-  const x = a.split('/');
-  const y = b.split('/');
-  for (let i = 0; ; i++) {
-    const p = x[i];
-    const q = y[i];
-    if (p === undefined && q === undefined) return true;
-    if (p === '#') return q === undefined || !dollarBlocked(p, q, i);
-    if (q === '#') return p === undefined || !dollarBlocked(q, p, i);
-    if (p === undefined || q === undefined) return false;
-    if (p === '+') {
-      if (dollarBlocked(p, q, i)) return false;
-      continue;
-    }
-    if (q === '+') {
-      if (dollarBlocked(q, p, i)) return false;
-      continue;
-    }
-    if (p !== q) return false;
-  }
-}
-
-/** True when every topic matched by `inner` is matched by `outer`. */
-export function filterCovers(outer: string, inner: string): boolean {
-  const x = outer.split('/');
-  const y = inner.split('/');
-  for (let i = 0; ; i++) {
-    const r = x[i];
-    const f = y[i];
-    if (r === '#') return f === undefined || !dollarBlocked(r, f, i);
-    if (r === undefined) return f === undefined;
-    if (f === undefined) return false;
-    if (f === '#') return false;
-    if (r === '+') {
-      if (f !== '+' && dollarBlocked(r, f, i)) return false;
-      continue;
-    }
-    if (r !== f) return false;
-  }
 }

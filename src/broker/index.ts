@@ -17,7 +17,7 @@ export {
   WebSocketListener, WebSocketPathListener, MQTT_SUBPROTOCOLS, type WebSocketListenerOptions, type WebSocketPathOptions,
 } from './ws-listener';
 export { ListenError } from './server-socket';
-export { Acl, AclSyntaxError, filterCovers, filterOverlaps, type Access, type AclSubject, type SubscribeDecision } from './acl';
+export { Acl, AclSyntaxError, type Access, type AclSubject, type SubscribeDecision } from './acl';
 export { hashPassword, verifyPassword, isPasswordHash, PasswordHashError, DEFAULT_COST, type ScryptCost } from './passwords';
 export { LoginGuard, hostOf, type LoginGuardOptions, type LoginCheck } from './login-guard';
 export {

@@ -2,13 +2,13 @@
 // pool must not hold two broker subscriptions that can match the same topic (a broker may send one copy
 // per matching subscription, and identical copies cannot be told from a genuine repeat). So the leases'
 // (non-shared) filters are grouped: two groups whose covering filters overlap are merged, and the merged
-// group's covering filter (overlap.ts) is what the broker is asked for. Merging only widens a cover, and
+// group's covering filter (src/topic/overlap.ts) is what the broker is asked for. Merging only widens a cover, and
 // the wider cover may overlap further groups, so merging repeats until no two covers overlap (fixpoint).
 //
 // A broker may refuse a generalized cover that no lease asked for (an ACL allowing "a/b/#" refuses
 // "a/+/+"). Such a cover is remembered as refused and never formed again: the filters it would merge
 // stay in separate groups, which may then overlap (see docs/client.md for what that costs).
-import { coveringLevels, levelsOverlap } from './overlap';
+import { coveringLevels, levelsOverlap } from '../topic/overlap';
 
 export interface FilterGroup {
   /** The filter subscribed at the broker for the whole group. */

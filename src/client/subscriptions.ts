@@ -13,9 +13,8 @@
 //   (filter-groups.ts), so it can send only one copy of a publish, which is routed to the leases' filters.
 // Changing the broker subscriptions subscribes the new ones before unsubscribing those they replace.
 import type { PublishPacket, QoS, Subscription } from '../codec/types';
-import { assertTopicFilter, isSharedFilter, parseSharedFilter, SubscriptionTrie } from '../topic';
+import { assertTopicFilter, filtersOverlap, isSharedFilter, parseSharedFilter, SubscriptionTrie } from '../topic';
 import { FilterGroups } from './filter-groups';
-import { filtersOverlap } from './overlap';
 import { routePublish, type Routed, type RoutingState } from './routing';
 import type {
   BrokerSubscription, IdRecord, LeaseFilter, Member, SubscribeOptions, SubscribeRequest, SubscriptionStats,

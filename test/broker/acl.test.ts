@@ -1,7 +1,7 @@
 // ACL text (Mosquitto acl_file syntax plus `client` sections): parsing, deny-by-default decisions,
 // pattern substitution, and the filter relations (covers / overlaps) that subscription checks rest on.
 import assert from 'node:assert/strict';
-import { Acl, AclSyntaxError, filterCovers, filterOverlaps } from '../../src/broker';
+import { Acl, AclSyntaxError } from '../../src/broker';
 
 const alice = { username: 'alice', clientId: 'phone' };
 const bob = { username: 'bob', clientId: 'plc-7' };
@@ -86,29 +86,19 @@ describe('broker ACL', () => {
     assert.equal(acl.subscribe(anon, 'public/#'), 'allow');
   });
 
-  it('filterCovers: every topic of the inner filter is matched by the outer one', () => {
-    const yes: Array<[string, string]> = [
-      ['#', 'a/b'], ['#', '+/#'], ['a/#', 'a'], ['a/#', 'a/+/c'], ['a/+', 'a/b'], ['a/+', 'a/+'], ['+/+', 'x/+'],
-      ['$SYS/#', '$SYS/broker/+'], ['a/b', 'a/b'],
-    ];
-    const no: Array<[string, string]> = [
-      ['a/+', 'a/#'], ['a/+', 'a'], ['a/b', 'a/+'], ['#', '$SYS/x'], ['+/x', '$SYS/x'], ['a', 'a/#'], ['a/b/c', 'a/b'],
-    ];
-    for (const [outer, inner] of yes) assert.equal(filterCovers(outer, inner), true, `${outer} covers ${inner}`);
-    for (const [outer, inner] of no) assert.equal(filterCovers(outer, inner), false, `${outer} does not cover ${inner}`);
-  });
-
-  it('filterOverlaps: some topic is matched by both filters', () => {
-    const yes: Array<[string, string]> = [['#', 'a'], ['a/#', 'a'], ['a/+', '+/b'], ['+/+/c', 'a/#'], ['$SYS/#', '$SYS/+'], ['a/b', 'a/b']];
-    const no: Array<[string, string]> = [['#', '$SYS/x'], ['+', '$x'], ['a/+', 'b/+'], ['a', 'a/b'], ['a/+/c', 'a/b']];
-    for (const [a, b] of yes) {
-      assert.equal(filterOverlaps(a, b), true, `${a} ~ ${b}`);
-      assert.equal(filterOverlaps(b, a), true, `${b} ~ ${a}`);
-    }
-    for (const [a, b] of no) {
-      assert.equal(filterOverlaps(a, b), false, `${a} !~ ${b}`);
-      assert.equal(filterOverlaps(b, a), false, `${b} !~ ${a}`);
-    }
+  it('subscriptions: "#" rules reach their parent level; wildcard first levels do not reach "$" filters [MQTT-4.7.2-1]', () => {
+    const rules = Acl.parse('pattern read #\npattern deny private/#\npattern read $SYS/broker/+\nuser wide\ntopic read +/#');
+    assert.equal(rules.subscribe(alice, 'private'), 'deny', 'private/# covers its parent level "private"');
+    assert.equal(rules.subscribe(alice, 'private/+/x'), 'deny');
+    assert.equal(rules.subscribe(alice, 'public/+'), 'allow');
+    assert.equal(rules.subscribe(alice, '#'), 'filter', 'the deny rule overlaps "#"');
+    assert.equal(rules.subscribe(alice, '$SYS/#'), 'filter', '"#" does not reach $SYS: only the $SYS/broker/+ rule overlaps');
+    assert.equal(rules.subscribe(alice, '$SYS/broker/uptime'), 'allow');
+    assert.equal(rules.subscribe(alice, '$SYS/other/x'), 'deny', 'neither "#" nor "+/#"-style rules cover a $ filter');
+    assert.equal(rules.subscribe({ username: 'wide', clientId: 'c' }, '#'), 'filter', 'wide also gets the patterns, with the deny rule');
+    const plus = Acl.parse('topic read +/#');
+    assert.equal(plus.subscribe(anon, '#'), 'allow', '"+/#" covers "#": topics are never empty, so "#" has no parent level to add');
+    assert.equal(plus.subscribe(anon, '$SYS/#'), 'deny');
   });
 
   it('reports syntax errors with the line number', () => {

@@ -138,6 +138,27 @@ describe('client subscription table', () => {
       assert.deepEqual(routed(t, publish('a/b/c')), ['A:a/+/c', 'B:a/b/+']);
     });
 
+    it('groups a filter with "#" on its parent level, and never a wildcard first level with a "$" filter [MQTT-4.7.2-1]', () => {
+      const t = new SubscriptionTable<string>();
+      t.add('A', 'a', { qos: 0 });
+      t.add('B', 'a/#', { qos: 0 });
+      t.add('C', '#', { qos: 0 });
+      t.add('D', '$SYS/x', { qos: 0 });
+      t.add('E', '+/x', { qos: 0 });
+      sync(t);
+      assert.deepEqual(heldFilters(t), ['#', '$SYS/x'], '"#" absorbs a, a/# and +/x; "$SYS/x" is out of its reach');
+      t.remove('C', '#');
+      sync(t);
+      assert.deepEqual(heldFilters(t), ['$SYS/x', '+/#'], 'a, a/# and +/x generalize to +/#, which does not reach $SYS/x');
+      assert.deepEqual(routed(t, publish('a')), ['A:a', 'B:a/#']);
+      assert.deepEqual(routed(t, publish('$SYS/x')), ['D:$SYS/x']);
+      assert.deepEqual(routed(t, publish('a/x')), ['B:a/#', 'E:+/x']);
+      t.remove('E', '+/x');
+      sync(t);
+      assert.deepEqual(heldFilters(t), ['$SYS/x', 'a/#'], '"a/#" matches "a" itself: one group, not a/+ or two');
+      assert.deepEqual(routed(t, publish('a')), ['A:a', 'B:a/#']);
+    });
+
     it('keeps a refused generalized cover from forming again and subscribes the filters on their own', () => {
       const t = new SubscriptionTable<string>();
       t.add('A', 'a/+/c', { qos: 0 });

@@ -1,11 +1,12 @@
-// Topic filter algebra for the pool's subscription planner, pure: whether two filters can match the same
-// topic (overlap), whether one filter matches everything another does (covers), and the most specific
-// level-wise filter that matches everything a set of filters matches (covering filter).
+// Topic filter algebra, pure: whether two filters can match the same topic (overlap), whether one filter
+// matches everything another does (covers), and the most specific level-wise filter that matches
+// everything a set of filters matches (covering filter). The client pool groups overlapping subscriptions
+// with these (src/client/filter-groups.ts); the broker's ACL decides subscriptions with them (acl.ts).
 //
-// Matching rules these follow (src/topic/match.ts is the reference they are tested against): '+' matches
-// exactly one level (possibly empty), '#' is last and matches its parent level and any number of child
-// levels ("a/#" matches "a"), and a filter whose first level is '+' or '#' never matches a topic whose
-// first level starts with '$' [MQTT-4.7.2-1]. Filters are assumed valid and without a $share/ prefix.
+// Matching rules these follow (match.ts is the reference they are tested against): '+' matches exactly
+// one level (possibly empty), '#' is last and matches its parent level and any number of child levels
+// ("a/#" matches "a"), and a filter whose first level is '+' or '#' never matches a topic whose first
+// level starts with '$' [MQTT-4.7.2-1]. Filters are assumed valid and without a $share/ prefix.
 
 const isWild = (level: string): boolean => level === '+' || level === '#';
 const isDollar = (level: string): boolean => level.charCodeAt(0) === 0x24;
@@ -15,6 +16,7 @@ export function filtersOverlap(a: string, b: string): boolean {
   return levelsOverlap(a.split('/'), b.split('/'));
 }
 
+/** filtersOverlap on filters already split into levels (callers that keep the levels avoid re-splitting). */
 export function levelsOverlap(a: readonly string[], b: readonly string[]): boolean {
   // A wildcard first level never matches a '$' topic; a '$' literal first level matches only '$' topics.
   if ((isWild(a[0]!) && isDollar(b[0]!)) || (isWild(b[0]!) && isDollar(a[0]!))) return false;
@@ -34,6 +36,7 @@ export function filterCovers(outer: string, inner: string): boolean {
   return levelsCover(outer.split('/'), inner.split('/'));
 }
 
+/** filterCovers on filters already split into levels. */
 export function levelsCover(outer: readonly string[], inner: readonly string[]): boolean {
   // "+/x" does not cover "$a/x": the '$' topics of inner are out of a wildcard first level's reach.
   if (isWild(outer[0]!) && !isWild(inner[0]!) && isDollar(inner[0]!)) return false;
@@ -61,6 +64,7 @@ export function coveringFilter(filters: readonly string[]): string {
   return coveringLevels(filters.map((f) => f.split('/'))).join('/');
 }
 
+/** coveringFilter on filters already split into levels; returns the levels. */
 export function coveringLevels(filters: ReadonlyArray<readonly string[]>): string[] {
   if (filters.length === 0) throw new RangeError('coveringFilter needs at least one filter');
   const out: string[] = [];
