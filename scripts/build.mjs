@@ -4,13 +4,16 @@
 //   src/nodes/<type>/messages.en-US.json    -> nodes/locales/en-US/mqtt-kit.json (merged under the type key)
 //   icons/*                                 -> nodes/icons/
 import { build } from 'esbuild';
-import { cp, mkdir, readdir, readFile, rm, writeFile, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'nodes');
+const finalOut = join(root, 'nodes');
+// Everything is written to a staging folder first and swapped in at the end, so a Node-RED (or a test run)
+// reading nodes/ while a build runs never sees a half-written package.
+const out = join(root, `.nodes-build-${process.pid}`);
 const nodesSrc = join(root, 'src', 'nodes');
 
 // Editor order: the config node first, then the palette order.
@@ -60,6 +63,19 @@ async function copyIcons() {
 export async function buildAll() {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
+  try {
+    await buildInto();
+    const old = `${finalOut}.old-${process.pid}`;
+    if (existsSync(finalOut)) await rename(finalOut, old);
+    await rename(out, finalOut);
+    await rm(old, { recursive: true, force: true });
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+  return nodeTypeDirs();
+}
+
+async function buildInto() {
   await build({
     entryPoints: [join(nodesSrc, 'index.ts')],
     outfile: join(out, 'mqtt-kit.js'),
