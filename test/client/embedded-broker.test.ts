@@ -6,7 +6,8 @@ import { Connection } from '../../src/client/connection';
 import { normalizeOptions, type ConnectionOptionsInput } from '../../src/client/options';
 import { ConnectionPool } from '../../src/client/pool';
 import { listenMemory } from '../../src/client/transports';
-import type { Delivery } from '../../src/client/types';
+import { TransportError } from '../../src/client/errors';
+import type { ConnectionStatus, Delivery } from '../../src/client/types';
 import type { PublishPacket } from '../../src/codec/types';
 import { withTimeout } from './helpers/wait';
 
@@ -91,6 +92,42 @@ describe('client with the embedded broker', () => {
     (lost as unknown as { wire: { transport: { destroy(): void } } }).wire.transport.destroy(); // abnormal loss, no DISCONNECT
     await inbox.wait(1);
     assert.deepEqual(inbox.got.map((p) => p.topic), ['will/mem/lost']);
+  });
+
+  it('over memory://, a connection opened before its broker listens connects when the listener appears, without a refusal', async () => {
+    const lateName = `${name}-late`;
+    const c = new Connection(normalizeOptions({ url: `memory://${lateName}`, protocolVersion: 5 }));
+    clients.push(c);
+    const statuses: string[] = [];
+    c.on('status', (s) => statuses.push(s.error ? `${s.phase}: ${s.error.message}` : s.phase));
+    const connecting = withTimeout(new Promise<void>((r) => c.on('status', (s) => s.phase === 'connecting' && r())), 3000, 'connecting');
+    c.open();
+    await connecting;
+    // The memory store loads within microtasks: one event-loop turn later the attempt is in the transport.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(statuses, ['connecting'], 'waiting for the listener, not refused');
+    const late = listenMemory(lateName, (socket) => broker.handleConnection(socket, { listener: 'memory' }));
+    try {
+      await withTimeout(new Promise((r) => c.once('connected', r)), 3000, 'connected');
+      assert.deepEqual(statuses, ['connecting', 'connected']);
+    } finally {
+      late.close();
+    }
+  });
+
+  it('over memory://, nobody listening: refused once the connect timeout is over, then the reconnect delay', async () => {
+    const c = new Connection(normalizeOptions({ url: `memory://${name}-nobody`, connectTimeout: 50, reconnect: { initialDelayMs: 60_000 } }));
+    clients.push(c);
+    const reconnecting = withTimeout(
+      new Promise<ConnectionStatus>((r) => c.on('status', (s) => s.phase === 'reconnecting' && r(s))),
+      3000,
+      'reconnecting',
+    );
+    c.open();
+    const status = await reconnecting;
+    assert.ok(status.error instanceof TransportError && status.error.kind === 'refused');
+    assert.equal(status.error.message, `no in-process broker listening as memory://${name}-nobody (waited 50 ms)`);
+    assert.equal(status.retryReason, 'backoff');
   });
 
   for (const mode of [

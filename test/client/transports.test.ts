@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { TransportError } from '../../src/client/errors';
-import { openTransport, listenMemory, type Endpoint, type Transport, type TransportCloseInfo } from '../../src/client/transports';
+import { openTransport, listenMemory, type Endpoint, type MemoryServerSocket, type Transport, type TransportCloseInfo } from '../../src/client/transports';
 import { mapTransportError } from '../../src/client/transports/map-error';
 import { hasOpenssl, makePki, type Pki } from './helpers/pki';
 import { deferred, withTimeout } from './helpers/wait';
@@ -399,10 +399,41 @@ describe('client transports', () => {
       }
     });
 
-    it('refuses when nothing listens under that name', async () => {
-      const err = await openFails(endpoint({ protocol: 'memory', host: 'nobody', port: 0 }));
+    it('refuses when nothing listens under that name within the connect timeout', async () => {
+      const err = await openFails(endpoint({ protocol: 'memory', host: 'nobody', port: 0 }), 30);
       assert.equal(err.kind, 'refused');
-      assert.match(err.message, /memory:\/\/nobody/);
+      assert.equal(err.message, 'no in-process broker listening as memory://nobody (waited 30 ms)');
+    });
+
+    it('waits for a listener that registers after the attempt started (flow order), without a refusal', async () => {
+      const opening = openTransport(endpoint({ protocol: 'memory', host: 'late', port: 0 }), { timeoutMs: 10_000 });
+      let settled = false;
+      void opening.then(() => (settled = true), () => (settled = true));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      assert.equal(settled, false, 'still waiting: nothing listens yet');
+      const accepted = deferred<MemoryServerSocket>();
+      const listener = listenMemory('late', accepted.resolve);
+      try {
+        const t = await opening;
+        const server = await accepted.promise;
+        const got = received(t, 2);
+        server.write(Buffer.from('hi'));
+        assert.equal(String(await got), 'hi');
+        t.destroy();
+      } finally {
+        listener.close();
+      }
+    });
+
+    it('gives up waiting when the attempt is aborted, and a later listener gets no connection', async () => {
+      const ac = new AbortController();
+      const opening = openTransport(endpoint({ protocol: 'memory', host: 'aborted', port: 0 }), { timeoutMs: 10_000, signal: ac.signal });
+      ac.abort();
+      await assert.rejects(opening, (err: unknown) => err instanceof TransportError && err.kind === 'closed');
+      let accepted = 0;
+      const listener = listenMemory('aborted', () => accepted++);
+      listener.close();
+      assert.equal(accepted, 0);
     });
 
     it('reports the server end closing as a reset', async () => {

@@ -223,6 +223,22 @@ describe('nodes: mqtt-embedded-broker', function () {
     assert.deepEqual((await reply).payload.map((c: any) => c.listener), ['memory']);
   });
 
+  it('a config node that starts before its embedded broker (deployed later) connects when the broker appears, never red', async () => {
+    const nodes = [brokerConfig('cfg', 0, { broker: 'memory://late-eb', port: '' }), mqttIn('in', 'cfg', 'late/#', ['received']), sink('received')];
+    await helper.load(mqttKit(), [TAB, ...nodes]);
+    const input = helper.getNode('in');
+    await statusOf(input, (s) => s.fill === 'yellow');
+    await helper.setFlows([TAB, embedded('late-eb', { tcp: false }), sink('events'), ...nodes], 'nodes');
+    await statusOf(input, (s) => s.fill === 'green');
+    // Every status the node showed, from the helper's spy on Node.prototype.status.
+    const calls = (input as unknown as { status: { getCalls(): Array<{ thisValue: unknown; args: [{ fill?: string }] }> } }).status.getCalls();
+    const fills = calls.filter((c) => c.thisValue === input).map((c) => c.args[0].fill);
+    assert.deepEqual(fills.filter((f) => f === 'red'), [], `no refusal while the broker was not there yet (${fills.join(', ')})`);
+    const received = nextInput(helper.getNode('received'));
+    helper.getNode('late-eb').receive({ topic: 'late/1', payload: 'found' });
+    assert.equal((await received).payload, 'found');
+  });
+
   it('serves MQTT over WebSocket on a path of Node-RED\'s own HTTP server', async () => {
     await helper.load(mqttKit(), [TAB, embedded('eb', { tcp: false, ws: 'path', wsPath: 'broker-ws' }), sink('events')]);
     await statusOf(helper.getNode('eb'), running);

@@ -132,14 +132,18 @@ export function createMemoryPair(name = 'pair'): { client: MemoryClientTransport
 
 type Acceptor = (socket: MemoryServerSocket) => void;
 const memoryListeners = new Map<string, Acceptor>();
+/** Connection attempts waiting for a listener of that name to appear (woken by listenMemory). */
+const waiting = new Map<string, Set<() => void>>();
 
 /**
  * Registers an in-process listener reachable as `memory://<name>`. The embedded broker calls this so
- * config nodes in the same Node-RED runtime can reach it without loopback TCP.
+ * config nodes in the same Node-RED runtime can reach it without loopback TCP. Connection attempts already
+ * waiting for this name connect now.
  */
 export function listenMemory(name: string, accept: Acceptor): { close(): void } {
   if (memoryListeners.has(name)) throw new Error(`in-memory listener "${name}" already exists`);
   memoryListeners.set(name, accept);
+  for (const wake of waiting.get(name) ?? []) wake();
   return {
     close: () => {
       if (memoryListeners.get(name) === accept) memoryListeners.delete(name);
@@ -147,13 +151,47 @@ export function listenMemory(name: string, accept: Acceptor): { close(): void } 
   };
 }
 
+/**
+ * Connects to the listener named by the endpoint. Node-RED starts config nodes before the embedded broker
+ * node that listens for them, so an attempt waits for the listener to appear, up to `timeoutMs` (the
+ * connect timeout), before it is refused.
+ */
 export async function openMemory(endpoint: Endpoint, opts: OpenOptions): Promise<Transport> {
-  if (opts.signal?.aborted) throw new TransportError(`connection to memory://${endpoint.host} aborted`, 'closed');
-  const accept = memoryListeners.get(endpoint.host);
-  if (!accept) {
-    throw new TransportError(`no in-process broker listening as memory://${endpoint.host}`, 'refused');
+  const name = endpoint.host;
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    if (opts.signal?.aborted) throw new TransportError(`connection to memory://${name} aborted`, 'closed');
+    const accept = memoryListeners.get(name);
+    if (accept) {
+      const { client, server } = createMemoryPair(name);
+      accept(server);
+      return client;
+    }
+    // Woken when a listener of this name registers; it may close again before we run, so look again.
+    const outcome = await listenerAppears(name, deadline - Date.now(), opts.signal);
+    if (outcome === 'timeout') {
+      throw new TransportError(`no in-process broker listening as memory://${name} (waited ${opts.timeoutMs} ms)`, 'refused');
+    }
   }
-  const { client, server } = createMemoryPair(endpoint.host);
-  accept(server);
-  return client;
+}
+
+/** Resolves when `listenMemory(name)` is called, the time is up, or the signal aborts. */
+function listenerAppears(name: string, ms: number, signal: AbortSignal | undefined): Promise<'appeared' | 'timeout' | 'aborted'> {
+  if (ms <= 0) return Promise.resolve('timeout');
+  return new Promise((resolve) => {
+    const set = waiting.get(name) ?? new Set<() => void>();
+    waiting.set(name, set);
+    const finish = (outcome: 'appeared' | 'timeout' | 'aborted'): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      set.delete(onAppear);
+      if (set.size === 0 && waiting.get(name) === set) waiting.delete(name);
+      resolve(outcome);
+    };
+    const onAppear = (): void => finish('appeared');
+    const onAbort = (): void => finish('aborted');
+    const timer = setTimeout(() => finish('timeout'), ms);
+    set.add(onAppear);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
