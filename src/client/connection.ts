@@ -3,9 +3,9 @@
 // commit before the sends and deliveries that follow them); one timer serves the session's deadlines
 // (keepalive, CONNACK timeout, message expiry) and one the reconnect delay.
 import { EventEmitter } from 'node:events';
-import { MqttError } from '../codec';
+import { encodedSize, MqttError } from '../codec';
 import type { ConnackPacket, DisconnectPacket, QoS, SubackPacket, SubscribeProperties, Subscription, UnsubackPacket } from '../codec/types';
-import { ClientSession, PublishWithdrawnError, type CommandResult, type Effect } from '../session';
+import { ClientSession, PublishWithdrawnError, type CommandResult, type Effect, type StoreWriteError } from '../session';
 import type { MemorySessionData, SessionStore } from '../store';
 import { buildConnect, serverInfoFrom } from './connect-packet';
 import { EffectQueue } from './effect-queue';
@@ -17,6 +17,7 @@ import type { ConnectionOutcome } from './reconnect';
 import { ReconnectTimer } from './reconnect-timer';
 import { Qos2ResendGuard } from './resend-guard';
 import { openStore } from './store-choice';
+import { StoreWriter } from './store-writer';
 import { Wire } from './wire';
 import { openTransport, type Transport, type TransportCloseInfo } from './transports';
 import type {
@@ -36,6 +37,8 @@ interface Handle {
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
 const STATUS_THROTTLE_MS = 500;
+/** Characters of an error message sent as a DISCONNECT Reason String. */
+const MAX_REASON_STRING = 200;
 
 export interface ConnectionDeps {
   /** A store instance to use instead of the one the options name (tests, or the pool's kept memory data). */
@@ -64,7 +67,10 @@ export class Connection extends EventEmitter implements MqttConnection {
   private current: ConnectionStatus = { phase: 'idle', queued: 0 };
   private serverInfo: ServerInfo | undefined;
   private clientId: string;
-  private readonly effects = new EffectQueue<Handle>({ store: (e) => this.applyStore(e), apply: (e) => this.apply(e) });
+  private readonly storeWriter: StoreWriter<Handle>;
+  private readonly effects: EffectQueue<Handle>;
+  /** The last store write failure, until a write succeeds again (shown in the status). */
+  private storeError: StoreWriteError | undefined;
   private droppedQos0 = 0;
   private readonly resendGuard = new Qos2ResendGuard();
 
@@ -82,6 +88,20 @@ export class Connection extends EventEmitter implements MqttConnection {
     });
     this.storeReady = this.loadStore(deps);
     this.storeReady.catch(() => undefined); // reported on first use
+    this.storeWriter = new StoreWriter<Handle>({
+      session: this.session,
+      store: () => this.store ?? this.storeReady,
+      now: this.now,
+      enqueue: (fx) => this.enqueue(fx),
+      warn: (w) => this.emit('warning', w),
+      health: (error) => this.setStoreHealth(error),
+      refuseIncoming: (error) => this.refuseIncoming(error),
+    });
+    this.effects = new EffectQueue<Handle>({
+      store: (e) => this.storeWriter.write(e),
+      apply: (e) => this.apply(e),
+      idle: () => this.storeWriter.idle(),
+    });
   }
 
   get status(): ConnectionStatus {
@@ -256,19 +276,8 @@ export class Connection extends EventEmitter implements MqttConnection {
     return this.effects.settled();
   }
 
-  private async applyStore(e: Effect<Handle>): Promise<void> {
-    const store = this.store ?? (await this.storeReady);
-    try {
-      if (e.kind === 'persist') await store.putOutgoing(e.record);
-      else if (e.kind === 'unpersist') await store.removeOutgoing(e.seq);
-      else if (e.kind === 'persistIncoming') await store.putIncoming(e.packetId);
-      else if (e.kind === 'unpersistIncoming') await store.removeIncoming(e.packetId);
-    } catch (err) {
-      this.emit('warning', { code: 'protocol', message: `session store write failed: ${String(err)}` });
-    }
-  }
-
   private apply(e: Effect<Handle>): void {
+    if (!this.storeWriter.allows(e)) return;
     switch (e.kind) {
       case 'send':
         if (e.packet.type === 'pubcomp') this.resendGuard.completedId(e.packet.packetId);
@@ -358,13 +367,34 @@ export class Connection extends EventEmitter implements MqttConnection {
 
   /** The server broke the protocol: v5 DISCONNECT with the reason code, then close [MQTT-4.13.1-1]. */
   private onViolation(reasonCode: number, message: string): void {
-    const wire = this.wire;
-    if (!wire) return;
-    wire.stopReading();
-    if (this.options.protocolVersion === 5) wire.send({ type: 'disconnect', reasonCode });
+    if (!this.wire) return;
     const error = new MqttError(`protocol error from the server: ${message}`, reasonCode);
     this.emit('warning', { code: 'protocol', message: error.message });
+    this.closeWithError(error, { type: 'disconnect', reasonCode });
+  }
+
+  /** We cannot store an incoming QoS 2 message: v5 DISCONNECT 0x83 saying why, then close; it is re-sent later. */
+  private refuseIncoming(error: StoreWriteError): void {
+    const disconnect: DisconnectPacket = { type: 'disconnect', reasonCode: error.reasonCode, properties: { reasonString: error.message.slice(0, MAX_REASON_STRING) } };
+    // The Reason String must not take DISCONNECT over the server's Maximum Packet Size [v5 MQTT-3.14.2-3].
+    const limit = this.serverInfo?.maximumPacketSize;
+    if (limit !== undefined && encodedSize(disconnect, 5) > limit) delete disconnect.properties;
+    this.closeWithError(error, disconnect);
+  }
+
+  /** Stops reading, sends `disconnect` (v5 only) and closes the transport; once per connection. */
+  private closeWithError(error: Error, disconnect: DisconnectPacket): void {
+    const wire = this.wire;
+    if (!wire || this.endReason.error) return;
+    wire.stopReading();
+    if (this.options.protocolVersion === 5) wire.send(disconnect);
     this.endTransport(error, this.lostOutcome(undefined));
+  }
+
+  /** A store write failed (the error) or succeeded again (undefined): part of the status until then. */
+  private setStoreHealth(error: StoreWriteError | undefined): void {
+    this.storeError = error;
+    this.setStatus(this.current);
   }
 
   private onTimeout(reason: 'connect' | 'keepalive', silentMs: number): void {
@@ -459,7 +489,8 @@ export class Connection extends EventEmitter implements MqttConnection {
   }
 
   private setStatus(next: Omit<ConnectionStatus, 'queued'> & { phase: ConnectionPhase }): void {
-    this.current = { ...next, queued: this.queued };
+    const { storeError: _previous, ...rest } = next;
+    this.current = this.storeError ? { ...rest, storeError: this.storeError, queued: this.queued } : { ...rest, queued: this.queued };
     this.emit('status', this.current);
   }
 

@@ -11,10 +11,12 @@ export function isStoreEffect(e: { kind: string }): boolean {
 }
 
 export interface EffectSinks<H> {
-  /** A store effect; resolves when committed (failures are the sink's to report). */
+  /** A store effect; resolves when committed, or when its failure was handled (it never rejects). */
   store(e: Effect<H>): Promise<void>;
   /** Any other effect. */
   apply(e: Effect<H>): void;
+  /** Every effect enqueued so far has been applied. */
+  idle?(): void;
 }
 
 export class EffectQueue<H> {
@@ -71,6 +73,7 @@ export class EffectQueue<H> {
   }
 
   private notifyIdle(): void {
+    this.sinks.idle?.();
     for (const w of this.idleWaiters.splice(0)) w();
   }
 }

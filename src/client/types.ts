@@ -35,6 +35,11 @@ export interface ConnectionStatus {
   retryReason?: 'backoff' | 'refused' | 'kickLoop';
   /** Outgoing messages not yet completed (queued while offline plus in flight). */
   queued: number;
+  /**
+   * The session store's last write failure (StoreWriteError, "could not store message: <cause>"), in any
+   * phase, until a record is written successfully again. Messages it concerned were failed, not sent.
+   */
+  storeError?: Error;
 }
 
 /** What the server said in its CONNACK, with the limits the client now honours. */
@@ -109,9 +114,10 @@ export interface ClientWarning {
     | 'kick-loop' // duplicate client id: repeatedly taken over
     | 'server-redirect' // v5 server reference (0x9C / 0x9D)
     | 'protocol' // the server broke the protocol; we disconnected
+    | 'store' // a session store write failed (counted): see ConnectionStatus.storeError
     | 'handler-error'; // a lease's message handler threw (the message still reached the others)
   message: string;
-  /** Running count, for counted warnings (qos0-dropped). */
+  /** Running count, for counted warnings (qos0-dropped, store). */
   count?: number;
 }
 

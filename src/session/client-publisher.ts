@@ -217,6 +217,27 @@ export class Publisher<H> {
     }
   }
 
+  /**
+   * A store write for message `seq` failed. Queued: taken out and failed. In flight before PUBREC: its
+   * PUBLISH has not gone out (the driver applies sends only after the writes before them committed, and
+   * drops this one), so it is taken out too, giving back its packet id and quota. Past PUBREC the server
+   * owns the message: it completes as usual. Either way its record is removed (best effort).
+   */
+  storeFailed(fx: Effect<H>[], seq: number, error: MqttError, now: number): void {
+    const queued = this.queue.removeWhere((e) => e.record.seq === seq);
+    for (const e of queued) this.drop(fx, e, error);
+    if (queued.length > 0) return;
+    for (const e of this.inflight.values()) {
+      if (e.record.seq !== seq || e.stage !== 'publish') continue;
+      this.inflight.remove(e.packetId);
+      if (e.onWire) this.quota.give();
+      else if (this.held > 0) this.held--; // counted as waiting to be re-sent on a resumed session
+      this.drop(fx, e, error);
+      this.pump(fx, now);
+      return;
+    }
+  }
+
   /** Drops queued messages whose Message Expiry passed (never ones already sent [v5 MQTT-4.3.3-7]). */
   expire(fx: Effect<H>[], now: number): void {
     if (now < this.nextExpiry) return;
@@ -271,7 +292,7 @@ export class Publisher<H> {
     entry.persisted = true;
     this.inflight.add(entry);
     fx.push({ kind: 'persist', record: entry.record });
-    this.wire.send(fx, packet, now);
+    this.wire.send(fx, packet, now, r.seq);
     return 'sent';
   }
 
@@ -297,7 +318,7 @@ export class Publisher<H> {
     }
     packet.dup = true; // [MQTT-3.3.1-1]
     e.onWire = true;
-    this.wire.send(fx, packet, now);
+    this.wire.send(fx, packet, now, e.record.seq);
   }
 
   /** The PUBLISH for `entry` on `link`, or the error if it exceeds the server's Maximum Packet Size. */

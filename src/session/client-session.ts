@@ -10,7 +10,7 @@ import { ControlRequests, type SubscribeRequest, type UnsubscribeRequest } from 
 import { Publisher } from './client-publisher';
 import { receivePublish, receivePubrel } from './client-receiver';
 import type { DisconnectResult, Effect, OutboundMessage } from './effects';
-import { ConnectRefusedError, InvalidCommandError, SessionClosedError } from './errors';
+import { ConnectRefusedError, InvalidCommandError, SessionClosedError, type StoreWriteError } from './errors';
 import { InboundQos2 } from './inbound';
 import { Keepalive } from './keepalive';
 import { Link, type Wire } from './link';
@@ -130,6 +130,29 @@ export class ClientSession<H = unknown> implements Wire<H> {
     return this.arm(fx);
   }
 
+  /**
+   * The store could not write a record of outgoing message `seq` (docs/session.md, "Store write
+   * failures"): unless the server already has it (QoS 2 past PUBREC), the message is taken out, failed with
+   * `error` and never sent; the driver drops any PUBLISH of it that is still waiting for that write.
+   */
+  outgoingStoreFailed(seq: number, error: StoreWriteError, now: number): Effect<H>[] {
+    const fx: Effect<H>[] = [];
+    if (!this.closed) this.publisher.storeFailed(fx, seq, error, now);
+    return this.arm(fx);
+  }
+
+  /**
+   * The store could not record incoming QoS 2 packet id `packetId`: it is forgotten, so the server's
+   * re-send counts as new. The driver neither delivers that message nor sends PUBREC, and closes the
+   * connection so the server sends it again later.
+   */
+  incomingStoreFailed(packetId: number, now: number): Effect<H>[] {
+    void now;
+    const fx: Effect<H>[] = [];
+    if (this.inbound.forget(packetId)) fx.push({ kind: 'unpersistIncoming', packetId }); // a partial write may have landed
+    return fx;
+  }
+
   subscribe(handle: H, request: SubscribeRequest, now: number): Effect<H>[] {
     const fx: Effect<H>[] = [];
     if (this.closed) fx.push({ kind: 'fail', handle, error: new SessionClosedError('subscribe') });
@@ -231,8 +254,8 @@ export class ClientSession<H = unknown> implements Wire<H> {
   }
 
   /** Wire: every packet goes out through here so keepalive knows when we last sent. */
-  send(fx: Effect<H>[], packet: Packet, now: number): void {
-    fx.push({ kind: 'send', packet });
+  send(fx: Effect<H>[], packet: Packet, now: number, seq?: number): void {
+    fx.push(seq === undefined ? { kind: 'send', packet } : { kind: 'send', packet, seq });
     this.keepalive.packetSent(now);
   }
 

@@ -49,8 +49,11 @@ export interface DisconnectResult {
 export type CommandResult = PublishResult | SubscribeResult | UnsubscribeResult | DisconnectResult;
 
 export type Effect<H> =
-  /** Encode and write this packet (after every store effect before it has committed). */
-  | { kind: 'send'; packet: Packet }
+  /**
+   * Encode and write this packet (after every store effect before it has committed). A QoS 1/2 PUBLISH
+   * names its message (`seq`, the record's): the driver drops it when that message's store write failed.
+   */
+  | { kind: 'send'; packet: Packet; seq?: number }
   /** store.putOutgoing(record). */
   | { kind: 'persist'; record: OutgoingRecord }
   /** store.removeOutgoing(seq). */

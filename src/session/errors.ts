@@ -59,6 +59,17 @@ export class RetainNotSupportedError extends MqttError {
   }
 }
 
+/**
+ * The session store could not write what a message needs (disk full, I/O error). An outgoing message is
+ * failed with it and never sent; an incoming QoS 2 message is not acknowledged (the connection closes, and
+ * the server sends it again later). 0x83 Implementation specific error: the packets were valid.
+ */
+export class StoreWriteError extends MqttError {
+  constructor(override readonly cause: unknown) {
+    super(`could not store message: ${cause instanceof Error ? cause.message : String(cause)}`, 0x83);
+  }
+}
+
 /** The session was shut down before the command finished. */
 export class SessionClosedError extends MqttError {
   constructor(what: string) {

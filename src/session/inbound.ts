@@ -46,6 +46,11 @@ export class InboundQos2 {
     return this.pending.delete(packetId) ? 'released' : 'unknown';
   }
 
+  /** Lets go of an id without a PUBREL (its store write failed): the next PUBLISH with it is new. */
+  forget(packetId: number): boolean {
+    return this.pending.delete(packetId);
+  }
+
   /** Ids persisted by an earlier run of this session. */
   restore(ids: Iterable<number>): void {
     for (const id of ids) this.pending.add(id);

@@ -7,7 +7,7 @@ export type {
 } from './effects';
 export {
   QueueFullError, CommandRefusedError, MessageExpiredError, QosNotSupportedError, RetainNotSupportedError,
-  SessionClosedError, InvalidCommandError, ConnectRefusedError, PacketTooLargeError, PublishWithdrawnError,
+  SessionClosedError, InvalidCommandError, ConnectRefusedError, PacketTooLargeError, PublishWithdrawnError, StoreWriteError,
 } from './errors';
 // Primitives shared with the broker.
 export { PacketIdAllocator, MAX_PACKET_ID } from './packet-ids';

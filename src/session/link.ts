@@ -52,7 +52,8 @@ export interface Wire<H> {
   /** The protocol version the session was created for. */
   readonly version: ProtocolVersion;
   readonly link: Link | undefined;
-  send(fx: Effect<H>[], packet: Packet, now: number): void;
+  /** `seq`: the outgoing message a QoS 1/2 PUBLISH carries (see the `send` effect). */
+  send(fx: Effect<H>[], packet: Packet, now: number, seq?: number): void;
   /** Encoded size of `packet` for the current connection's protocol version. */
   sizeOf(packet: Packet): number;
 }

@@ -2,6 +2,9 @@
 // catchable error otherwise. Nothing is dropped silently (core: P1, Q1).
 // mqtt-spec: 5.0
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BrokerMessage } from '../../src/broker';
 import {
   brokerConfig, catchAll, completeOf, helper, mqttKit, mqttOut, nextEvent, nextInput, sink, startBroker, statusOf, TAB, type TestBroker,
@@ -152,5 +155,34 @@ describe('nodes: mqtt-out outcomes', function () {
     await ok;
     out.receive({ action: 'disconnect' });
     await statusOf(out, (s) => s.fill === 'red' && /disconnected/.test(s.text ?? ''));
+  });
+});
+
+describe('nodes: mqtt-out when the session store cannot write', function () {
+  let userDir: string;
+
+  before(async () => {
+    userDir = mkdtempSync(join(tmpdir(), 'mqtt-kit-store-'));
+    writeFileSync(join(userDir, 'mqtt-kit'), 'a file where the store directory should be'); // every write fails
+    helper.settings({ userDir });
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    helper.settings({});
+    rmSync(userDir, { recursive: true, force: true });
+  });
+  afterEach(() => helper.unload());
+
+  it('a QoS 1 message the file store cannot write is STORE_FAILED (not sent), and the status shows the store error', async () => {
+    const port = await freePort();
+    await helper.load(mqttKit(), flow(port, { store: 'file' }));
+    const out = helper.getNode('out');
+    const err = nextInput(helper.getNode('err'));
+    out.receive({ topic: 'kept/x', payload: 'x', qos: 1 });
+    const e = await err;
+    assert.equal(e.error.code, 'STORE_FAILED');
+    assert.equal(e.error.source.id, 'out');
+    await statusOf(out, (s) => /mqtt-kit\.reason\.store/.test(s.text ?? ''));
   });
 });

@@ -67,6 +67,7 @@ export function reasonOf(err: unknown): Reason {
   // always carries the v5 reason code of the same meaning.
   if (e.name === 'ConnectionRefusedError' && typeof e.reasonCode === 'number') return reasonForCode(e.reasonCode, { connack: true });
   if (e.name === 'ConnectRefusedError' && typeof e.reasonCode === 'number') return reasonForCode(e.reasonCode);
+  if (e.name === 'StoreWriteError') return { key: 'mqtt-kit.reason.store', subs: { detail: storeCause(e) } };
   if (e.name === 'TransportError' || (typeof e.code === 'string' && (e.code in TLS_CODES || /^E[A-Z]+$/.test(e.code)))) {
     return transportReason(errnoAsKind(e));
   }
@@ -85,6 +86,12 @@ function errnoAsKind(e: ErrorLike): ErrorLike {
   return kind ? { ...e, kind, message: e.message } : e;
 }
 
+/** What the store said, without the "could not store message: " the catalog text says itself. */
+function storeCause(e: ErrorLike & { cause?: unknown }): string {
+  const cause = e.cause as { message?: unknown } | undefined;
+  return String(cause?.message ?? cause ?? e.message ?? '');
+}
+
 export function reasonText(reason: Reason, t: Translate): string {
   return t(reason.key, reason.subs);
 }
@@ -101,6 +108,7 @@ const CODE_BY_NAME: Readonly<Record<string, ErrorCode>> = {
   MessageExpiredError: 'EXPIRED',
   QosNotSupportedError: 'QOS_NOT_SUPPORTED',
   RetainNotSupportedError: 'RETAIN_NOT_SUPPORTED',
+  StoreWriteError: 'STORE_FAILED',
 };
 
 /**

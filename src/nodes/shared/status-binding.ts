@@ -24,6 +24,7 @@ export function linkView(s: ConnectionStatus): LinkView {
   const view: LinkView = { phase: s.phase, retryAt: s.retryAt, queued: s.queued };
   if (s.retryReason === 'kickLoop') view.reason = { key: 'mqtt-kit.reason.kick-loop' };
   else if (s.error) view.reason = reasonOf(s.error);
+  if (s.storeError) view.store = reasonOf(s.storeError);
   return view;
 }
 
@@ -63,10 +64,10 @@ export class StatusBinding {
   }
 
   private update(view: LinkView): void {
-    const phaseChanged = view.phase !== this.view.phase;
+    const urgent = view.phase !== this.view.phase || (view.store === undefined) !== (this.view.store === undefined);
     this.view = view;
-    // A phase change shows at once; queue-depth churn waits for the cooldown.
-    if (phaseChanged || !this.cooldown) this.render();
+    // A phase change (or the store failing / recovering) shows at once; queue-depth churn waits for the cooldown.
+    if (urgent || !this.cooldown) this.render();
     else this.dirty = true;
   }
 

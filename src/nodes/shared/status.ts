@@ -16,6 +16,8 @@ export interface LinkView {
   retryAt?: number | undefined;
   /** Messages waiting to be sent (offline queue, or beyond the in-flight window). */
   queued?: number | undefined;
+  /** The session store is failing (messages are failed, not sent): shown in any phase. */
+  store?: Reason | undefined;
 }
 
 interface PhaseStyle {
@@ -32,10 +34,14 @@ export const STATUS: Readonly<Record<Exclude<LinkPhase, 'closed'>, PhaseStyle>> 
   disconnected: { fill: 'red', shape: 'ring', key: 'mqtt-kit.status.disconnected' },
 };
 
+const STORE_FAILING: PhaseStyle = { ...STATUS.connected, fill: 'yellow' };
+
 /** The parts after the phase word, in reading order. */
 function details(view: LinkView, now: number, t: Translate): string[] {
   const parts: string[] = [];
   if (view.reason && view.phase !== 'connected') parts.push(reasonText(view.reason, t));
+  const storeIsReason = view.reason?.key === view.store?.key && view.phase !== 'connected';
+  if (view.store && !storeIsReason) parts.push(reasonText(view.store, t));
   if (view.phase === 'reconnecting' && view.retryAt !== undefined) {
     const seconds = Math.max(0, Math.ceil((view.retryAt - now) / 1000));
     parts.push(t('mqtt-kit.status.retry-in', { seconds }));
@@ -50,7 +56,8 @@ function details(view: LinkView, now: number, t: Translate): string[] {
  */
 export function renderStatus(view: LinkView, now: number, t: Translate): NodeStatus {
   if (view.phase === 'closed') return {};
-  const style = STATUS[view.phase];
+  // Connected but the store is failing: not the green of all-is-well.
+  const style = view.store && view.phase === 'connected' ? STORE_FAILING : STATUS[view.phase];
   const word = t(style.key);
   const [first, ...rest] = details(view, now, t);
   let text = word;

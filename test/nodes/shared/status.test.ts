@@ -5,6 +5,9 @@ import { MqttKitError } from '../../../src/nodes/shared/errors';
 import { expandEnv } from '../../../src/nodes/shared/env';
 import catalog from '../../../src/nodes/shared/messages.en-US.json';
 import { t } from './helpers';
+import { linkView } from '../../../src/nodes/shared/status-binding';
+import type { ConnectionStatus } from '../../../src/client/types';
+import { StoreWriteError } from '../../../src/session';
 
 /** Resolves keys against the real shared catalog with Node-RED's __name__ interpolation. */
 function english(key: string, subs: Record<string, unknown> = {}): string {
@@ -32,6 +35,19 @@ describe('nodes/shared/status: one table for every node', () => {
   });
   it('shows the queue depth while connected', () => {
     assert.equal(renderStatus({ phase: 'connected', queued: 12 }, 0, english).text, 'connected · 12 queued');
+  });
+  it('shows a failing session store in any phase, yellow while connected, without saying it twice', () => {
+    const store = reasonOf(new StoreWriteError(new Error('ENOSPC: no space left on device')));
+    assert.deepEqual(renderStatus({ phase: 'connected', store, queued: 2 }, 0, english), {
+      fill: 'yellow', shape: 'dot', text: 'connected · could not store messages: ENOSPC: no space left on device · 2 queued',
+    });
+    assert.equal(
+      renderStatus({ phase: 'reconnecting', reason: store, store, retryAt: 1_000 }, 0, english).text,
+      'disconnected: could not store messages: ENOSPC: no space left on device · retry in 1 s',
+    );
+    const status: ConnectionStatus = { phase: 'connected', queued: 0, storeError: new StoreWriteError(new Error('EIO')) };
+    assert.equal(renderStatus(linkView(status), 0, english).text, 'connected · could not store messages: EIO');
+    assert.equal(renderStatus(linkView({ phase: 'connected', queued: 0 }), 0, english).fill, 'green');
   });
   it('counts down only while reconnecting', () => {
     assert.equal(hasCountdown({ phase: 'reconnecting', retryAt: 5 }), true);
@@ -73,6 +89,9 @@ describe('nodes/shared/reasons: failures in words', () => {
     const same = new MqttKitError('CLOSED', 'c');
     assert.equal(toKitError(same, t), same);
     assert.equal(toKitError(new Error('odd'), t).code, 'FAILED');
+    const stored = toKitError(new StoreWriteError(new Error('ENOSPC: no space left on device')), english);
+    assert.equal(stored.code, 'STORE_FAILED');
+    assert.equal(stored.message, 'not sent: could not store message: ENOSPC: no space left on device (the session store could not keep it; check its disk)');
   });
 });
 
