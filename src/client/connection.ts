@@ -1,39 +1,34 @@
 // The connection driver: the only client code that touches sockets, timers and stores. Bytes from the
 // transport go framer -> decode -> session; the session's effects are applied in order (store writes
-// commit before the sends and deliveries that follow them); one timer serves the session's deadlines
-// (keepalive, CONNACK timeout, message expiry) and one the reconnect delay.
+// commit before the sends and deliveries that follow them, store-writer.ts); one timer serves the
+// session's deadlines (keepalive, CONNACK timeout, message expiry). Opening, ending and re-opening
+// transports (and the reconnect delay) is transport-lifecycle.ts; this file is the commands, the effects,
+// CONNACK and the status.
 import { EventEmitter } from 'node:events';
 import { encodedSize, MqttError } from '../codec';
 import type { ConnackPacket, DisconnectPacket, QoS, SubackPacket, SubscribeProperties, Subscription, UnsubackPacket } from '../codec/types';
 import { ClientSession, PublishWithdrawnError, type CommandResult, type Effect, type StoreWriteError } from '../session';
 import type { MemorySessionData, SessionStore } from '../store';
+import { commandHandle, toPublishResult, toSuback, toUnsuback, withdrawOnAbort, type Handle } from './command-results';
 import { buildConnect, serverInfoFrom } from './connect-packet';
 import { EffectQueue } from './effect-queue';
 import { refusalError, serverDisconnectError } from './end-errors';
 import { ClientClosedError, TransportError } from './errors';
 import { toPayload } from './messages';
 import type { ConnectionOptions } from './options';
-import type { ConnectionOutcome } from './reconnect';
-import { ReconnectTimer } from './reconnect-timer';
 import { Qos2ResendGuard } from './resend-guard';
 import { openStore } from './store-choice';
 import { StoreWriter } from './store-writer';
-import { Wire } from './wire';
-import { openTransport, type Transport, type TransportCloseInfo } from './transports';
+import { TransportLifecycle, type StatusUpdate } from './transport-lifecycle';
+import type { Wire } from './wire';
 import type {
   ConnectionEvents,
-  ConnectionPhase,
   ConnectionStatus,
   MqttConnection,
   PublishMessage,
   PublishResult,
   ServerInfo,
 } from './types';
-
-interface Handle {
-  resolve(result: CommandResult): void;
-  reject(error: Error): void;
-}
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
 const STATUS_THROTTLE_MS = 500;
@@ -54,16 +49,10 @@ export class Connection extends EventEmitter implements MqttConnection {
   private readonly now: () => number;
   private readonly storeReady: Promise<SessionStore>;
   private store: SessionStore | undefined;
-  private wire: Wire | undefined;
-  private attempt: AbortController | undefined;
+  private readonly lifecycle: TransportLifecycle;
   private sessionTimer: NodeJS.Timeout | undefined;
-  private readonly reconnect = new ReconnectTimer();
   private statusTimer: NodeJS.Timeout | undefined;
-  private wantOpen = false;
   private disposed = false;
-  private connectedAt: number | undefined;
-  /** Why the current transport is ending, decided before its close event arrives. */
-  private endReason: { error?: Error; outcome?: ConnectionOutcome } = {};
   private current: ConnectionStatus = { phase: 'idle', queued: 0 };
   private serverInfo: ServerInfo | undefined;
   private clientId: string;
@@ -102,6 +91,26 @@ export class Connection extends EventEmitter implements MqttConnection {
       apply: (e) => this.apply(e),
       idle: () => this.storeWriter.idle(),
     });
+    this.lifecycle = new TransportLifecycle({
+      options,
+      now: this.now,
+      ready: () => this.storeReady,
+      packet: (p) => this.enqueue(this.session.onPacket(p, this.now())),
+      malformed: (err) => this.onViolation(err instanceof MqttError ? err.reasonCode : 0x81, err instanceof Error ? err.message : String(err)),
+      opened: () => this.enqueue(this.session.connectionOpened(buildConnect(this.options, this.clientId), this.now())),
+      lost: () => {
+        this.clearSessionTimer();
+        this.enqueue(this.session.connectionLost(this.now()));
+      },
+      status: (update) => this.setStatus(update),
+      warn: (w) => this.emit('warning', w),
+      clientId: () => this.clientId,
+      disposed: () => this.disposed,
+    });
+  }
+
+  private get wire(): Wire | undefined {
+    return this.lifecycle.wire;
   }
 
   get status(): ConnectionStatus {
@@ -119,9 +128,7 @@ export class Connection extends EventEmitter implements MqttConnection {
 
   open(): void {
     if (this.disposed) throw new ClientClosedError('connection disposed');
-    if (this.wantOpen) return;
-    this.wantOpen = true;
-    if (!this.wire && !this.attempt && !this.reconnect.pending) void this.connectOnce();
+    this.lifecycle.open();
   }
 
   publish(message: PublishMessage): Promise<PublishResult> {
@@ -137,75 +144,41 @@ export class Connection extends EventEmitter implements MqttConnection {
     if (signal?.aborted) return Promise.reject(new PublishWithdrawnError(message.topic));
     return this.command<PublishResult>(
       (h, now) => {
-        if (signal) this.withdrawOnAbort(h, signal);
+        if (signal) withdrawOnAbort(h, { signal, withdraw: () => this.enqueue(this.session.withdraw(h, this.now())) });
         return this.session.publish(h, properties ? { ...outbound, properties } : outbound, now);
       },
       (r) => this.publishResult(r, qos),
     );
   }
 
-  /** Aborting `signal` withdraws the publish from the session; the listener goes when the publish ends. */
-  private withdrawOnAbort(handle: Handle, signal: AbortSignal): void {
-    const onAbort = (): void => this.enqueue(this.session.withdraw(handle, this.now()));
-    signal.addEventListener('abort', onAbort, { once: true });
-    const { resolve, reject } = handle;
-    handle.resolve = (r) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(r);
-    };
-    handle.reject = (e) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(e);
-    };
-  }
-
   subscribe(subscriptions: Subscription[], properties?: SubscribeProperties): Promise<SubackPacket> {
     return this.command<SubackPacket>(
       (h, now) => this.session.subscribe(h, properties ? { subscriptions, properties } : { subscriptions }, now),
-      (r) => {
-        if (r.kind !== 'subscribed') throw new Error(`unexpected result ${r.kind}`);
-        const suback: SubackPacket = { type: 'suback', packetId: 0, reasonCodes: r.reasonCodes };
-        if (r.properties) suback.properties = r.properties;
-        return suback;
-      },
+      toSuback,
     );
   }
 
   unsubscribe(topicFilters: string[]): Promise<UnsubackPacket> {
     return this.command<UnsubackPacket>(
       (h, now) => this.session.unsubscribe(h, { topicFilters }, now),
-      (r) => {
-        if (r.kind !== 'unsubscribed') throw new Error(`unexpected result ${r.kind}`);
-        const unsuback: UnsubackPacket = { type: 'unsuback', packetId: 0 };
-        if (r.reasonCodes) unsuback.reasonCodes = r.reasonCodes;
-        if (r.properties) unsuback.properties = r.properties;
-        return unsuback;
-      },
+      toUnsuback,
     );
   }
 
   async close(options: { timeoutMs?: number } = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-    this.wantOpen = false;
-    this.reconnect.cancel();
-    this.attempt?.abort();
-    const transport = this.wire?.transport;
+    const transport = this.lifecycle.stop();
     if (!transport) {
       if (this.current.phase !== 'idle' && this.current.phase !== 'closed') this.setStatus({ phase: 'disconnected' });
       return;
     }
-    const closed = new Promise<void>((resolve) => transport.once('close', () => resolve()));
-    const deadline = setTimeout(() => transport.destroy(), timeoutMs);
-    try {
-      if (this.current.phase === 'connected') await this.sendCloseMessage(timeoutMs / 2);
-      if (!transport.closed) {
-        this.endReason = {};
-        this.enqueue(this.session.disconnect({ resolve: () => undefined, reject: () => undefined }, {}, this.now()));
-      }
-      await closed;
-    } finally {
-      clearTimeout(deadline);
+    const closed = this.lifecycle.closedWithin(transport, timeoutMs);
+    if (this.current.phase === 'connected') await this.sendCloseMessage(timeoutMs / 2);
+    if (!transport.closed) {
+      this.lifecycle.endingOnPurpose();
+      this.enqueue(this.session.disconnect({ resolve: () => undefined, reject: () => undefined }, {}, this.now()));
     }
+    await closed;
   }
 
   async dispose(): Promise<void> {
@@ -236,32 +209,17 @@ export class Connection extends EventEmitter implements MqttConnection {
   private command<T>(start: (h: Handle, now: number) => Effect<Handle>[], map: (r: CommandResult) => T): Promise<T> {
     if (this.disposed) return Promise.reject(new ClientClosedError('connection disposed'));
     return new Promise<T>((resolve, reject) => {
-      const handle: Handle = {
-        resolve: (r) => {
-          try {
-            resolve(map(r));
-          } catch (err) {
-            reject(err);
-          }
-        },
-        reject,
-      };
+      const handle = commandHandle({ resolve, reject, map });
       this.enqueue(start(handle, this.now()));
       this.noteQueueChange();
     });
   }
 
   private publishResult(r: CommandResult, qos: QoS): PublishResult {
-    if (r.kind === 'dropped') {
-      this.droppedQos0++;
-      this.emit('warning', { code: 'qos0-dropped', message: 'QoS 0 publish dropped while offline (queue.qos0 = drop)', count: this.droppedQos0 });
-      return { qos: 0, reasonCode: 0, dropped: true };
-    }
-    if (r.kind !== 'published') throw new Error(`unexpected result ${r.kind}`);
-    const result: PublishResult = { qos, reasonCode: r.reasonCode };
-    if (r.properties?.reasonString !== undefined) result.reasonString = r.properties.reasonString;
-    if (r.properties?.userProperties !== undefined) result.userProperties = r.properties.userProperties;
-    return result;
+    if (r.kind !== 'dropped') return toPublishResult(r, qos);
+    this.droppedQos0++;
+    this.emit('warning', { code: 'qos0-dropped', message: 'QoS 0 publish dropped while offline (queue.qos0 = drop)', count: this.droppedQos0 });
+    return { qos: 0, reasonCode: 0, dropped: true };
   }
 
   private enqueue(fx: Effect<Handle>[]): void {
@@ -288,7 +246,7 @@ export class Connection extends EventEmitter implements MqttConnection {
       case 'complete': return this.complete(e.handle, e.result);
       case 'fail': return e.handle ? e.handle.reject(e.error) : undefined;
       case 'connected': return this.onConnected(e.connack);
-      case 'connectRefused': return this.endTransport(refusalError(e.connack, this.options.protocolVersion), { kind: 'refused', reasonCode: e.connack.reasonCode, version: this.options.protocolVersion });
+      case 'connectRefused': return this.lifecycle.end(refusalError(e.connack, this.options.protocolVersion), { kind: 'refused', reasonCode: e.connack.reasonCode, version: this.options.protocolVersion });
       case 'protocolViolation': return this.onViolation(e.reasonCode, e.message);
       case 'timeout': return this.onTimeout(e.reason, e.silentMs);
       case 'peerDisconnect': return this.onPeerDisconnect(e.packet);
@@ -322,7 +280,7 @@ export class Connection extends EventEmitter implements MqttConnection {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Connection lifecycle
+  // Store, CONNACK, the end of a connection, status
   // ---------------------------------------------------------------------------------------------
 
   private async loadStore(deps: ConnectionDeps): Promise<SessionStore> {
@@ -332,45 +290,12 @@ export class Connection extends EventEmitter implements MqttConnection {
     return store;
   }
 
-  private async connectOnce(): Promise<void> {
-    const attempt = new AbortController();
-    this.attempt = attempt;
-    this.setStatus({ phase: 'connecting' });
-    let transport: Transport;
-    try {
-      await this.storeReady;
-      transport = await openTransport(this.options.endpoint, { timeoutMs: this.options.connectTimeoutMs, signal: attempt.signal });
-    } catch (err) {
-      if (this.attempt === attempt) this.attempt = undefined;
-      const error = err instanceof Error ? err : new Error(String(err));
-      if (attempt.signal.aborted || !this.wantOpen) return this.settleDown(attempt.signal.aborted ? undefined : error);
-      return this.afterEnd(error, { kind: 'failed' });
-    }
-    this.attempt = undefined;
-    if (!this.wantOpen) {
-      transport.destroy();
-      return;
-    }
-    this.attach(transport);
-  }
-
-  private attach(transport: Transport): void {
-    this.wire = new Wire(transport, this.options.protocolVersion, this.options.maximumPacketSize, {
-      packet: (p) => this.enqueue(this.session.onPacket(p, this.now())),
-      malformed: (err) => this.onViolation(err instanceof MqttError ? err.reasonCode : 0x81, err instanceof Error ? err.message : String(err)),
-    });
-    this.endReason = {};
-    this.connectedAt = undefined;
-    transport.once('close', (info) => this.onTransportClose(transport, info));
-    this.enqueue(this.session.connectionOpened(buildConnect(this.options, this.clientId), this.now()));
-  }
-
   /** The server broke the protocol: v5 DISCONNECT with the reason code, then close [MQTT-4.13.1-1]. */
   private onViolation(reasonCode: number, message: string): void {
     if (!this.wire) return;
     const error = new MqttError(`protocol error from the server: ${message}`, reasonCode);
     this.emit('warning', { code: 'protocol', message: error.message });
-    this.closeWithError(error, { type: 'disconnect', reasonCode });
+    this.lifecycle.closeWithError(error, { type: 'disconnect', reasonCode });
   }
 
   /** We cannot store an incoming QoS 2 message: v5 DISCONNECT 0x83 saying why, then close; it is re-sent later. */
@@ -379,22 +304,14 @@ export class Connection extends EventEmitter implements MqttConnection {
     // The Reason String must not take DISCONNECT over the server's Maximum Packet Size [v5 MQTT-3.14.2-3].
     const limit = this.serverInfo?.maximumPacketSize;
     if (limit !== undefined && encodedSize(disconnect, 5) > limit) delete disconnect.properties;
-    this.closeWithError(error, disconnect);
-  }
-
-  /** Stops reading, sends `disconnect` (v5 only) and closes the transport; once per connection. */
-  private closeWithError(error: Error, disconnect: DisconnectPacket): void {
-    const wire = this.wire;
-    if (!wire || this.endReason.error) return;
-    wire.stopReading();
-    if (this.options.protocolVersion === 5) wire.send(disconnect);
-    this.endTransport(error, this.lostOutcome(undefined));
+    this.lifecycle.closeWithError(error, disconnect);
   }
 
   /** A store write failed (the error) or succeeded again (undefined): part of the status until then. */
   private setStoreHealth(error: StoreWriteError | undefined): void {
     this.storeError = error;
-    this.setStatus(this.current);
+    const { storeError: _previous, queued: _queued, ...update } = this.current;
+    this.setStatus(update);
   }
 
   private onTimeout(reason: 'connect' | 'keepalive', silentMs: number): void {
@@ -403,26 +320,13 @@ export class Connection extends EventEmitter implements MqttConnection {
         ? `no CONNACK from ${this.wire?.transport.description ?? 'the server'} within ${silentMs} ms`
         : `the server did not answer for ${silentMs} ms (keep alive)`;
     const error = new TransportError(text, 'timeout');
-    this.endTransport(error, reason === 'connect' ? { kind: 'failed' } : this.lostOutcome(undefined));
+    this.lifecycle.end(error, reason === 'connect' ? { kind: 'failed' } : this.lifecycle.lostOutcome(undefined));
   }
 
   private onPeerDisconnect(packet: DisconnectPacket): void {
     const error = serverDisconnectError(packet);
     if (packet.properties?.serverReference) this.emit('warning', { code: 'server-redirect', message: error.message });
-    this.endTransport(error, this.lostOutcome(packet.reasonCode ?? 0));
-  }
-
-  private lostOutcome(reasonCode: number | undefined): ConnectionOutcome {
-    if (this.connectedAt === undefined) return { kind: 'failed' };
-    const lost: ConnectionOutcome = { kind: 'lost', connectedForMs: this.now() - this.connectedAt };
-    if (reasonCode !== undefined) lost.reasonCode = reasonCode;
-    return lost;
-  }
-
-  /** Records why the transport ends and closes it; onTransportClose finishes the job. */
-  private endTransport(error: Error, outcome: ConnectionOutcome): void {
-    if (!this.endReason.error) this.endReason = { error, outcome };
-    this.wire?.transport.destroy();
+    this.lifecycle.end(error, this.lifecycle.lostOutcome(packet.reasonCode ?? 0));
   }
 
   private onConnected(connack: ConnackPacket): void {
@@ -430,7 +334,7 @@ export class Connection extends EventEmitter implements MqttConnection {
     if (!info.sessionPresent) this.resendGuard.clear();
     if (info.clientId !== this.clientId) this.clientId = info.clientId; // assigned by the server (v5)
     this.serverInfo = info;
-    this.connectedAt = this.now();
+    this.lifecycle.connected();
     this.setStatus({ phase: 'connected' });
     this.emit('connected', info);
     const birth = this.options.birth;
@@ -448,49 +352,8 @@ export class Connection extends EventEmitter implements MqttConnection {
     clearTimeout(timer);
   }
 
-  private onTransportClose(transport: Transport, info: TransportCloseInfo): void {
-    if (this.wire?.transport !== transport) return;
-    this.wire.release();
-    this.wire = undefined;
-    this.clearSessionTimer();
-    const { error, outcome } = this.endReason;
-    this.endReason = {};
-    this.enqueue(this.session.connectionLost(this.now()));
-    const why = error ?? info.error;
-    if (!this.wantOpen) return this.settleDown(why);
-    this.afterEnd(why, outcome ?? this.lostOutcome(undefined));
-  }
-
-  /** Plans the next attempt (or stays down when reconnecting is off). */
-  private afterEnd(error: Error | undefined, outcome: ConnectionOutcome): void {
-    this.connectedAt = undefined;
-    const policy = this.options.reconnect;
-    if (!policy) {
-      this.wantOpen = false;
-      return this.settleDown(error);
-    }
-    const now = this.now();
-    const plan = this.reconnect.schedule(policy, outcome, now, () => {
-      if (this.wantOpen) void this.connectOnce();
-    });
-    if (plan.reason === 'kickLoop') {
-      this.emit('warning', {
-        code: 'kick-loop',
-        message: `client id "${this.clientId}" is repeatedly taken over by another connection (0x8E): another client uses the same client id`,
-      });
-    }
-    this.setStatus({ phase: 'reconnecting', ...(error ? { error } : {}), retryAt: now + plan.delayMs, retryInMs: plan.delayMs, retryReason: plan.reason });
-  }
-
-  private settleDown(error: Error | undefined): void {
-    this.connectedAt = undefined;
-    if (this.disposed) return;
-    this.setStatus(error ? { phase: 'disconnected', error } : { phase: 'disconnected' });
-  }
-
-  private setStatus(next: Omit<ConnectionStatus, 'queued'> & { phase: ConnectionPhase }): void {
-    const { storeError: _previous, ...rest } = next;
-    this.current = this.storeError ? { ...rest, storeError: this.storeError, queued: this.queued } : { ...rest, queued: this.queued };
+  private setStatus(update: StatusUpdate): void {
+    this.current = this.storeError ? { ...update, storeError: this.storeError, queued: this.queued } : { ...update, queued: this.queued };
     this.emit('status', this.current);
   }
 

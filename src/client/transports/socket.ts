@@ -2,34 +2,23 @@
 // the bytes and two openers differ only in how the socket is made and which event means "ready".
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { TransportError } from '../errors';
-import { abortedError, closedByPeerError, mapTransportError, timeoutError, type ErrorContext } from './map-error';
-import {
-  BaseTransport,
-  DEFAULT_END_TIMEOUT_MS,
-  hostPort,
-  type Endpoint,
-  type OpenOptions,
-  type Transport,
-} from './transport';
+import { mapTransportError, type ErrorContext } from './map-error';
+import { awaitReady, StreamTransport } from './stream';
+import { hostPort, type Endpoint, type OpenOptions, type Transport } from './transport';
 
-export class SocketTransport extends BaseTransport {
+export class SocketTransport extends StreamTransport {
   readonly description: string;
-  private closing = false;
-  private failure: TransportError | undefined;
 
   constructor(
     private readonly socket: net.Socket,
-    private readonly ctx: ErrorContext & { kind: string },
+    ctx: ErrorContext & { kind: string },
   ) {
-    super();
+    super(ctx);
     this.description = `${ctx.kind} ${hostPort(ctx.host, ctx.port)}`;
     socket.on('data', (chunk: Buffer) => this.pushData(chunk));
     socket.on('drain', () => this.emit('drain'));
-    socket.on('error', (err) => {
-      this.failure ??= mapTransportError(err, ctx);
-    });
-    socket.on('close', () => this.onSocketClose());
+    socket.on('error', (err) => this.noteFailure(mapTransportError(err, ctx)));
+    socket.on('close', () => this.underlyingClosed());
   }
 
   get bufferedBytes(): number {
@@ -53,26 +42,12 @@ export class SocketTransport extends BaseTransport {
     this.socket.uncork();
   };
 
-  async end(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.closed) return;
-    this.closing = true;
-    const closed = new Promise<void>((resolve) => this.once('close', () => resolve()));
-    const timer = setTimeout(() => this.socket.destroy(), options.timeoutMs ?? DEFAULT_END_TIMEOUT_MS);
+  protected closeGracefully(): void {
     this.socket.end();
-    await closed;
-    clearTimeout(timer);
   }
 
-  destroy(error?: TransportError): void {
-    if (error) this.failure ??= error;
-    else this.closing = true;
+  protected kill(): void {
     this.socket.destroy();
-  }
-
-  private onSocketClose(): void {
-    if (this.failure) this.emitClose(this.failure);
-    else if (this.closing) this.emitClose();
-    else this.emitClose(closedByPeerError(this.ctx));
   }
 }
 
@@ -82,40 +57,15 @@ function tuneSocket(socket: net.Socket, endpoint: Endpoint): void {
   if (endpoint.tcpKeepAliveMs > 0) socket.setKeepAlive(true, endpoint.tcpKeepAliveMs);
 }
 
-/**
- * Waits for `readyEvent` on a connecting socket, failing on error, timeout or abort; on failure the
- * socket is destroyed so nothing half-open remains.
- */
-function awaitReady(socket: net.Socket, readyEvent: string, ctx: ErrorContext, opts: OpenOptions): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const fail = (err: TransportError): void => {
-      cleanup();
-      socket.destroy();
-      reject(err);
-    };
-    const onError = (err: Error): void => fail(mapTransportError(err, ctx));
-    const onClose = (): void => fail(closedByPeerError(ctx));
-    const onAbort = (): void => fail(abortedError(ctx));
-    const timer = setTimeout(() => fail(timeoutError(ctx, opts.timeoutMs)), opts.timeoutMs);
-    const onReady = (): void => {
-      cleanup();
-      resolve();
-    };
-    function cleanup(): void {
-      clearTimeout(timer);
-      socket.off('error', onError).off('close', onClose).off(readyEvent, onReady);
-      opts.signal?.removeEventListener('abort', onAbort);
-    }
-    socket.once('error', onError).once('close', onClose).once(readyEvent, onReady);
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Waits for `ready` on a connecting socket; on failure the socket is destroyed so nothing half-open remains. */
+function socketReady(socket: net.Socket, ready: string, ctx: ErrorContext, opts: OpenOptions): Promise<void> {
+  return awaitReady(socket, { ready, ctx, opts, mapError: (err) => mapTransportError(err, ctx), abandon: () => socket.destroy() });
 }
 
 export async function openTcp(endpoint: Endpoint, opts: OpenOptions): Promise<Transport> {
   const ctx = { host: endpoint.host, port: endpoint.port, kind: 'tcp' };
   const socket = net.connect({ host: endpoint.host, port: endpoint.port });
-  await awaitReady(socket, 'connect', ctx, opts);
+  await socketReady(socket, 'connect', ctx, opts);
   tuneSocket(socket, endpoint);
   return new SocketTransport(socket, ctx);
 }
@@ -145,7 +95,7 @@ export async function openTls(endpoint: Endpoint, opts: OpenOptions): Promise<Tr
   } catch (err) {
     throw mapTransportError(err, ctx);
   }
-  await awaitReady(socket, 'secureConnect', ctx, opts);
+  await socketReady(socket, 'secureConnect', ctx, opts);
   tuneSocket(socket, endpoint);
   return new SocketTransport(socket, ctx);
 }

@@ -2,16 +2,10 @@
 // imported lazily, so flows that never use WebSocket never load it, and the bundle keeps it external.
 import type WebSocketType from 'ws';
 import { TransportError } from '../errors';
-import { abortedError, closedByPeerError, mapTransportError, timeoutError, type ErrorContext } from './map-error';
+import { mapTransportError, type ErrorContext } from './map-error';
 import { tlsConnectOptions } from './socket';
-import {
-  BaseTransport,
-  DEFAULT_END_TIMEOUT_MS,
-  hostPort,
-  type Endpoint,
-  type OpenOptions,
-  type Transport,
-} from './transport';
+import { awaitReady, StreamTransport } from './stream';
+import { hostPort, type Endpoint, type OpenOptions, type Transport } from './transport';
 
 /** Above this many queued bytes write() asks the caller to wait for 'drain'. */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -31,24 +25,20 @@ export function websocketUrl(endpoint: Endpoint): string {
   return `${scheme}://${hostPort(endpoint.host, endpoint.port)}${endpoint.path || '/'}`;
 }
 
-export class WebSocketTransport extends BaseTransport {
+export class WebSocketTransport extends StreamTransport {
   readonly description: string;
-  private closing = false;
-  private failure: TransportError | undefined;
   private waitingForDrain = false;
 
   constructor(
     private readonly ws: WebSocketType,
-    private readonly ctx: ErrorContext,
+    ctx: ErrorContext,
     scheme: string,
   ) {
-    super();
+    super(ctx);
     this.description = `${scheme} ${hostPort(ctx.host, ctx.port)}`;
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.pushData(toBuffer(data)));
-    ws.on('error', (err) => {
-      this.failure ??= mapTransportError(err, ctx);
-    });
-    ws.on('close', () => this.onClose());
+    ws.on('error', (err) => this.noteFailure(mapTransportError(err, ctx)));
+    ws.on('close', () => this.underlyingClosed());
   }
 
   get bufferedBytes(): number {
@@ -63,19 +53,11 @@ export class WebSocketTransport extends BaseTransport {
     return ok;
   }
 
-  async end(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.closed) return;
-    this.closing = true;
-    const closed = new Promise<void>((resolve) => this.once('close', () => resolve()));
-    const timer = setTimeout(() => this.ws.terminate(), options.timeoutMs ?? DEFAULT_END_TIMEOUT_MS);
+  protected closeGracefully(): void {
     this.ws.close(1000);
-    await closed;
-    clearTimeout(timer);
   }
 
-  destroy(error?: TransportError): void {
-    if (error) this.failure ??= error;
-    else this.closing = true;
+  protected kill(): void {
     this.ws.terminate();
   }
 
@@ -84,12 +66,6 @@ export class WebSocketTransport extends BaseTransport {
       this.waitingForDrain = false;
       this.emit('drain');
     }
-  }
-
-  private onClose(): void {
-    if (this.failure) this.emitClose(this.failure);
-    else if (this.closing) this.emitClose();
-    else this.emitClose(closedByPeerError(this.ctx));
   }
 }
 
@@ -130,29 +106,11 @@ export async function openWebSocket(endpoint: Endpoint, opts: OpenOptions): Prom
   return new WebSocketTransport(ws, ctx, secure ? 'wss' : 'ws');
 }
 
+/** Waits for the upgrade; on failure the socket is terminated (its late errors are expected and ignored). */
 function awaitOpen(ws: WebSocketType, ctx: ErrorContext, url: string, opts: OpenOptions): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const fail = (err: TransportError): void => {
-      cleanup();
-      ws.on('error', () => undefined); // late errors from the terminated socket are expected
-      ws.terminate();
-      reject(err);
-    };
-    const onError = (err: Error): void => fail(mapUpgradeError(err, ctx, url));
-    const onClose = (): void => fail(closedByPeerError(ctx));
-    const onAbort = (): void => fail(abortedError(ctx));
-    const timer = setTimeout(() => fail(timeoutError(ctx, opts.timeoutMs)), opts.timeoutMs);
-    const onOpen = (): void => {
-      cleanup();
-      resolve();
-    };
-    function cleanup(): void {
-      clearTimeout(timer);
-      ws.off('error', onError).off('close', onClose).off('open', onOpen);
-      opts.signal?.removeEventListener('abort', onAbort);
-    }
-    ws.once('error', onError).once('close', onClose).once('open', onOpen);
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  const abandon = (): void => {
+    ws.on('error', () => undefined);
+    ws.terminate();
+  };
+  return awaitReady(ws, { ready: 'open', ctx, opts, mapError: (err) => mapUpgradeError(err, ctx, url), abandon });
 }
