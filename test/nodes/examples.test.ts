@@ -1,13 +1,16 @@
 // The importable examples (examples/*.json): each is documented by a comment node, uses only our nodes and
-// core nodes, and runs: loaded into Node-RED against a test broker, its mqtt nodes connect.
+// core nodes, and runs. An example that needs a broker brings an embedded one and runs as imported (loaded
+// unchanged, its mqtt nodes connect in-process and a message goes through); one about connecting to a
+// broker of your own (TLS) says so in its comment, and is pointed at a test broker only to load.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { helper, mqttKit, startBroker, statusOf, type TestBroker } from './flow-helpers';
+import { helper, mqttKit, nextInput, startBroker, statusOf, type TestBroker } from './flow-helpers';
 
 const root = join(__dirname, '..', '..');
 const dir = join(root, 'examples');
-const OURS = new Set(['mqtt-broker-config', 'mqtt-in', 'mqtt-out']);
+const CLIENT_NODES = new Set(['mqtt-in', 'mqtt-out', 'mqtt-rpc']);
 
 /** Core node modules the examples use, from the Node-RED under test. */
 function coreNodes(): unknown[] {
@@ -19,16 +22,50 @@ function coreNodes(): unknown[] {
 
 type Node = Record<string, any> & { id: string; type: string };
 
+const read = (file: string): Node[] => JSON.parse(readFileSync(join(dir, file), 'utf8'));
+
+/** The in-process addresses an embedded broker node listens on (memory://<id>, memory://<name slug>). */
+function memoryAddresses(broker: Node): string[] {
+  const slug = String(broker.name ?? '').toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  return [`memory://${broker.id.toLowerCase()}`, ...(slug ? [`memory://${slug}`] : [])];
+}
+
+interface RoundTrip {
+  /** First press this inject and wait for the debug node fed by its Complete node (a confirmed subscribe). */
+  first?: { inject: string; confirmed: string };
+  /** Then press this inject; `sink` (a debug node) must get a message on `topic`. */
+  inject: string;
+  sink: string;
+  topic: string;
+}
+
+/** How each example that brings its own broker is checked: its injects, and the message that must arrive. */
+const ROUND_TRIPS: Record<string, RoundTrip> = {
+  '01 publish and subscribe.json': { inject: 'ex1.json', sink: 'ex1.show', topic: 'example/json' },
+  '02 dynamic subscriptions.json': {
+    first: { inject: 'ex2.sub', confirmed: 'ex2.donedbg' }, inject: 'ex2.pub1', sink: 'ex2.show', topic: 'rooms/kitchen/temperature',
+  },
+  '03 persistent session with file store.json': { inject: 'ex3.pub', sink: 'ex3.show', topic: 'plant/line1/count' },
+};
+
+/** The debug nodes a round trip watches (they become helper nodes). */
+const watched = new Set(Object.values(ROUND_TRIPS).flatMap((r) => [r.sink, ...(r.first ? [r.first.confirmed] : [])]));
+
 describe('examples', function () {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   let b: TestBroker;
+  let userDir: string;
 
   before(async () => {
     b = await startBroker();
+    userDir = mkdtempSync(join(tmpdir(), 'mqtt-kit-examples-')); // file stores and broker persistence go here
+    helper.settings({ userDir });
     await helper.startServer();
   });
   after(async () => {
     await helper.stopServer();
+    helper.settings({});
+    rmSync(userDir, { recursive: true, force: true });
     await b.close();
   });
   afterEach(() => helper.unload());
@@ -39,28 +76,54 @@ describe('examples', function () {
     }
   });
 
+  it('every example that needs a broker brings an embedded one its config nodes reach in-process, or says it is about your own', () => {
+    for (const file of files) {
+      const flow = read(file);
+      const brokers = flow.filter((n) => n.type === 'mqtt-embedded-broker').flatMap(memoryAddresses);
+      const about = String(flow.find((n) => n.type === 'comment')?.info ?? '');
+      for (const cfg of flow.filter((n) => n.type === 'mqtt-broker-config')) {
+        if (brokers.includes(String(cfg.broker))) continue;
+        assert.match(about, /a broker of your own/, `${file}: ${cfg.name} (${cfg.broker}) needs a broker the example does not bring`);
+      }
+    }
+  });
+
   for (const file of files.filter((f) => /^0[1-4] /.test(f))) {
     it(`${file}: documented, and its nodes start and connect`, async () => {
-      const flow: Node[] = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      const flow = read(file);
       const about = flow.find((n) => n.type === 'comment');
       assert.ok(about && String(about.info).length > 200, 'a comment node explains the example');
+      const own = flow.some((n) => n.type === 'mqtt-embedded-broker');
       const tls = flow.some((n) => n.type === 'mqtt-broker-config' && n.usetls);
-      // Point the example's broker configuration at the test broker (TLS: leave it, it only has to load).
       const tab = { id: 'example-tab', type: 'tab', label: file };
       const nodes = flow.map((n) => {
         const copy: Node = { ...n };
         if (copy.type !== 'mqtt-broker-config' && copy.type !== 'tls-config') copy.z = tab.id;
-        if (copy.type === 'mqtt-broker-config' && !tls) copy.port = b.port;
-        if (copy.type === 'mqtt-broker-config' && copy.store === 'file') copy.store = 'memory'; // no user dir here
+        if (copy.type === 'debug' && watched.has(copy.id)) {
+          return { id: copy.id, type: 'helper', z: tab.id, x: copy.x, y: copy.y, wires: [] };
+        }
+        // Without a broker of its own, the example is pointed at the test broker (TLS: left as is, it only has to load).
+        if (!own && !tls && copy.type === 'mqtt-broker-config') copy.port = b.port;
         return copy;
       });
       await helper.load([mqttKit(), ...coreNodes()], [tab, ...nodes]);
-      for (const n of nodes.filter((x) => OURS.has(x.type) && x.type !== 'mqtt-broker-config')) {
+      for (const n of nodes.filter((x) => CLIENT_NODES.has(x.type))) {
         const node = helper.getNode(n.id);
         assert.ok(node, `${n.type} ${n.id} started`);
         if (!tls) await statusOf(node, (s) => s.fill === 'green');
         else await statusOf(node, (s) => s.fill === 'yellow' || s.fill === 'red');
       }
+      const trip = ROUND_TRIPS[file];
+      assert.equal(trip !== undefined, own, 'every example with a broker of its own has a round trip here');
+      if (!trip) return;
+      if (trip.first) {
+        const confirmed = nextInput(helper.getNode(trip.first.confirmed));
+        helper.getNode(trip.first.inject).receive({});
+        await confirmed;
+      }
+      const arrived = nextInput(helper.getNode(trip.sink), (m) => m.topic === trip.topic);
+      helper.getNode(trip.inject).receive({});
+      await arrived;
     });
   }
 });
