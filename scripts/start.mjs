@@ -152,7 +152,7 @@ function demoFlow(broker) {
     },
   ];
   if (broker.kind === 'embedded') {
-    // Created before the mqtt nodes (flow order), so its in-process address exists when they connect.
+    // First in the flow for readability; flow order does not matter (memory:// waits for its listener).
     // Output 1 (client connects, subscriptions, refused logins) goes to the debug sidebar.
     nodes.splice(1, 0, { ...editorDefaults('mqtt-embedded-broker'), ...broker.node, id: 'mqttkit.demo.embedded', z, x: 560, y: 40, wires: [['mqttkit.demo.events'], []] });
     nodes.push({
