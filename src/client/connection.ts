@@ -43,6 +43,8 @@ export interface ConnectionDeps {
   now?: () => number;
 }
 
+const QOS0_UNWRITTEN: CommandResult = Object.freeze({ kind: 'dropped', reason: 'offline' });
+
 export class Connection extends EventEmitter implements MqttConnection {
   readonly options: ConnectionOptions;
   private readonly session: ClientSession<Handle>;
@@ -57,7 +59,10 @@ export class Connection extends EventEmitter implements MqttConnection {
   private serverInfo: ServerInfo | undefined;
   private clientId: string;
   private readonly storeWriter: StoreWriter<Handle>;
-  private readonly effects: EffectQueue<Handle>;
+  /** Batches are tagged with the wire they were produced for (undefined between transports). */
+  private readonly effects: EffectQueue<Handle, Wire | undefined>;
+  /** The QoS 0 PUBLISH just before the next 'complete' effect was dropped with its ended transport. */
+  private qos0Unwritten = false;
   /** The last store write failure, until a write succeeds again (shown in the status). */
   private storeError: StoreWriteError | undefined;
   private droppedQos0 = 0;
@@ -86,9 +91,9 @@ export class Connection extends EventEmitter implements MqttConnection {
       health: (error) => this.setStoreHealth(error),
       refuseIncoming: (error) => this.refuseIncoming(error),
     });
-    this.effects = new EffectQueue<Handle>({
+    this.effects = new EffectQueue<Handle, Wire | undefined>({
       store: (e) => this.storeWriter.write(e),
-      apply: (e) => this.apply(e),
+      apply: (e, wire) => this.apply(e, wire),
       idle: () => this.storeWriter.idle(),
     });
     this.lifecycle = new TransportLifecycle({
@@ -223,7 +228,7 @@ export class Connection extends EventEmitter implements MqttConnection {
   }
 
   private enqueue(fx: Effect<Handle>[]): void {
-    this.effects.enqueue(fx);
+    this.effects.enqueue(fx, this.wire);
   }
 
   /**
@@ -234,10 +239,19 @@ export class Connection extends EventEmitter implements MqttConnection {
     return this.effects.settled();
   }
 
-  private apply(e: Effect<Handle>): void {
+  private apply(e: Effect<Handle>, producedFor: Wire | undefined): void {
     if (!this.storeWriter.allows(e)) return;
     switch (e.kind) {
       case 'send':
+        // A send that waited behind a slow store write while its transport ended belongs to that transport:
+        // the session re-sends what it must after the next CONNACK. Writing it now could put a PUBLISH on
+        // the next transport ahead of its CONNECT [MQTT-3.1.0-1].
+        if (producedFor !== this.wire) {
+          // A QoS 0 publish is followed by its completion in the same batch: it was not written, so it
+          // completes as dropped (the nodes report OFFLINE_DROPPED), never as written.
+          if (e.packet.type === 'publish' && e.packet.qos === 0) this.qos0Unwritten = true;
+          return;
+        }
         if (e.packet.type === 'pubcomp') this.resendGuard.completedId(e.packet.packetId);
         return this.wire?.send(e.packet);
       case 'deliver':
@@ -250,7 +264,7 @@ export class Connection extends EventEmitter implements MqttConnection {
       case 'protocolViolation': return this.onViolation(e.reasonCode, e.message);
       case 'timeout': return this.onTimeout(e.reason, e.silentMs);
       case 'peerDisconnect': return this.onPeerDisconnect(e.packet);
-      case 'close': return void this.wire?.transport.end({ timeoutMs: DEFAULT_CLOSE_TIMEOUT_MS });
+      case 'close': return producedFor === this.wire ? void this.wire?.transport.end({ timeoutMs: DEFAULT_CLOSE_TIMEOUT_MS }) : undefined;
       case 'auth': return this.onViolation(0x82, 'the server sent AUTH, but no authentication method was requested');
       case 'schedule': return this.schedule(e.at);
       default: return;
@@ -258,6 +272,10 @@ export class Connection extends EventEmitter implements MqttConnection {
   }
 
   private complete(handle: Handle | undefined, result: CommandResult): void {
+    if (this.qos0Unwritten) {
+      this.qos0Unwritten = false;
+      result = QOS0_UNWRITTEN;
+    }
     if (!handle) return;
     // QoS 0 completes when written: wait for the transport's buffer to drain when it pushed back.
     if (result.kind === 'published' && this.wire) this.wire.afterFlush(() => handle.resolve(result));
