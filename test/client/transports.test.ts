@@ -307,6 +307,11 @@ describe('client transports', () => {
     });
     after(() => pki?.cleanup());
 
+    const textFrames = { count: 0 };
+    beforeEach(() => {
+      textFrames.count = 0;
+    });
+
     async function wsServer(
       server: http.Server | https.Server,
       seen: Array<{ path: string; protocol: string; header?: string }>,
@@ -316,7 +321,10 @@ describe('client transports', () => {
       wss.on('connection', (ws, req) => {
         clients.add(ws);
         seen.push({ path: req.url ?? '', protocol: ws.protocol, header: req.headers['x-test'] as string | undefined });
-        ws.on('message', (d) => ws.send(d, { binary: true }));
+        ws.on('message', (d, isBinary) => {
+          if (!isBinary) textFrames.count++;
+          ws.send(d, { binary: true });
+        });
       });
       const port = await listen(server);
       cleanups.push(async () => {
@@ -328,7 +336,7 @@ describe('client transports', () => {
       return port;
     }
 
-    it('speaks subprotocol "mqtt" on the configured path with extra headers', async () => {
+    it('offers subprotocol "mqtt" and sends binary frames on the configured path with extra headers [MQTT-6.0.0-3] [MQTT-6.0.0-1]', async () => {
       const seen: Array<{ path: string; protocol: string; header?: string }> = [];
       const port = await wsServer(http.createServer(), seen);
       const t = await openTransport(endpoint({ protocol: 'ws', port, path: '/mqtt', wsHeaders: { 'x-test': 'yes' } }), {
@@ -340,6 +348,7 @@ describe('client transports', () => {
       t.write(Buffer.from([0x03, 0x04]));
       assert.deepEqual([...(await got)], [0x10, 1, 2, 3, 4]);
       assert.deepEqual(seen, [{ path: '/mqtt', protocol: 'mqtt', header: 'yes' }]);
+      assert.equal(textFrames.count, 0, 'MQTT travels in binary frames only');
       const closed = closeOf(t);
       await t.end();
       assert.deepEqual(await closed, {});
