@@ -1,39 +1,24 @@
 // `npm start`: builds the package, then runs Node-RED (the devDependency) with a user directory inside the
-// repository (.node-red/, git-ignored) in which this package is linked as a module, and a demo flow that
-// publishes a counter and subscribes to it. Prints the editor URL.
-//
-// The demo needs a broker. It uses the embedded broker node when the package has one; otherwise a
-// Mosquitto already listening on 127.0.0.1:1883, or one started here on a free port when the `mosquitto`
-// binary is installed. It says which.
+// repository (.node-red/, git-ignored) in which this package is linked as a module, and a demo flow that runs
+// its own broker (an mqtt-embedded-broker node), publishes a counter, subscribes to it and makes an mqtt-rpc
+// call. It needs no external broker. Prints the editor URL.
 //
 //   npm start                    # PORT=1880 HOST=127.0.0.1 by default
 //   PORT=1999 npm start
 //   MQTT_KIT_DEMO=reset npm start   # rewrite the demo flow (otherwise an edited flows.json is kept)
-import { spawn, spawnSync } from 'node:child_process';
+//   MQTT_KIT_USERDIR=/tmp/x npm start   # another user directory (the tests use one of their own)
+import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import vm from 'node:vm';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAll } from './build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const userDir = join(root, '.node-red');
+const userDir = process.env.MQTT_KIT_USERDIR || join(root, '.node-red');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const host = process.env.HOST || '127.0.0.1';
-
-function portOpen(port, address = '127.0.0.1') {
-  return new Promise((resolve) => {
-    const s = createConnection({ port, host: address });
-    const done = (open) => {
-      s.destroy();
-      resolve(open);
-    };
-    s.setTimeout(500, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
 
 function freePort(preferred) {
   return new Promise((resolve, reject) => {
@@ -100,12 +85,15 @@ function demoFlow(broker) {
         '',
         `Broker: ${broker.note}.`,
         '',
-        'Stop the broker to see the status say why the link is down, the reconnect countdown and the',
-        'messages waiting in the offline queue; they are sent when the broker is back.',
+        'Every 5 s **mqtt kit rpc** asks `demo/rpc/time` for the time and waits for the answer; a responder',
+        'flow (rpc *respond* -> function -> rpc *reply*) answers over MQTT 5 request/response.',
+        '',
+        'Disable the broker node and deploy to see the status say why the link is down, the reconnect',
+        'countdown and the messages waiting in the offline queue; they are sent when the broker is back.',
       ].join('\n'),
     },
     {
-      id: cfg, type: 'mqtt-broker-config', name: 'demo broker', broker: broker.server ?? '127.0.0.1', port: broker.port, usetls: false,
+      id: cfg, type: 'mqtt-broker-config', name: 'demo broker', broker: broker.server, port: '', usetls: false,
       protocolVersion: 5, clientid: '', keepalive: 60, connectTimeout: 30, cleansession: true, sessionExpiry: 0,
       autoConnect: true, birthTopic: 'demo/status', birthQos: '1', birthRetain: 'true',
       birthPayload: 'online', birthMsg: {}, closeTopic: 'demo/status', closeQos: '1', closeRetain: 'true',
@@ -151,16 +139,39 @@ function demoFlow(broker) {
       tostatus: false, complete: 'error', targetType: 'msg', statusVal: '', statusType: 'auto', x: 310, y: 320, wires: [],
     },
   ];
-  if (broker.kind === 'embedded') {
-    // First in the flow for readability; flow order does not matter (memory:// waits for its listener).
-    // Output 1 (client connects, subscriptions, refused logins) goes to the debug sidebar.
-    nodes.splice(1, 0, { ...editorDefaults('mqtt-embedded-broker'), ...broker.node, id: 'mqttkit.demo.embedded', z, x: 560, y: 40, wires: [['mqttkit.demo.events'], []] });
-    nodes.push({
-      id: 'mqttkit.demo.events', type: 'debug', z, name: 'broker events', active: true, tosidebar: true, console: false,
-      tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 770, y: 40, wires: [],
-    });
-  }
+  // First in the flow for readability; flow order does not matter (memory:// waits for its listener).
+  // Output 1 (client connects, subscriptions, refused logins) goes to the debug sidebar.
+  nodes.splice(1, 0, { ...editorDefaults('mqtt-embedded-broker'), ...broker.node, id: 'mqttkit.demo.embedded', z, x: 500, y: 40, wires: [['mqttkit.demo.events'], []] });
+  nodes.push({
+    id: 'mqttkit.demo.events', type: 'debug', z, name: 'broker events', active: true, tosidebar: true, console: false,
+    tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 690, y: 40, wires: [],
+  });
+  nodes.push(...rpcDemo(z, cfg));
   return nodes;
+}
+
+/** Request/response: ask for the time every 5 s; a responder flow answers over MQTT. */
+function rpcDemo(z, cfg) {
+  const rpc = (over) => ({ ...editorDefaults('mqtt-rpc'), z, broker: cfg, ...over });
+  return [
+    {
+      id: 'mqttkit.demo.ask', type: 'inject', z, name: 'every 5 s', props: [{ p: 'payload' }], repeat: '5',
+      crontab: '', once: true, onceDelay: '2', topic: '', payload: '{"tz":"UTC"}', payloadType: 'json', x: 140, y: 400,
+      wires: [['mqttkit.demo.call']],
+    },
+    rpc({ id: 'mqttkit.demo.call', name: 'what time is it?', mode: 'request', topic: 'demo/rpc/time', timeout: 5, inputs: 1, outputs: 1, x: 340, y: 400, wires: [['mqttkit.demo.answer']] }),
+    {
+      id: 'mqttkit.demo.answer', type: 'debug', z, name: 'rpc reply', active: true, tosidebar: true, console: false,
+      tostatus: true, complete: 'payload', targetType: 'msg', statusVal: 'payload.time', statusType: 'msg', x: 550, y: 400, wires: [],
+    },
+    rpc({ id: 'mqttkit.demo.serve', name: 'serve demo/rpc/time', mode: 'respond', topic: 'demo/rpc/time', inputs: 0, outputs: 1, x: 160, y: 460, wires: [['mqttkit.demo.clock']] }),
+    {
+      id: 'mqttkit.demo.clock', type: 'function', z, name: 'tell the time', outputs: 1, x: 370, y: 460,
+      func: "msg.payload = { time: new Date().toISOString(), asked: msg.payload };\nreturn msg;",
+      initialize: '', finalize: '', libs: [], noerr: 0, wires: [['mqttkit.demo.reply']],
+    },
+    rpc({ id: 'mqttkit.demo.reply', name: 'reply', mode: 'reply', broker: '', inputs: 1, outputs: 0, x: 550, y: 460, wires: [] }),
+  ];
 }
 
 /** A type's editor defaults, read from the built HTML the way the editor reads them (registerType). */
@@ -184,28 +195,12 @@ function editorDefaults(type) {
   return values;
 }
 
-/** Which broker the demo flow uses: the embedded broker node, a running Mosquitto, or one we start. */
-async function chooseBroker() {
-  const embedded = editorDefaults('mqtt-embedded-broker');
-  if (embedded && 'port' in embedded) {
-    const port = await freePort(1883);
-    // The flow's config node reaches it in-process (memory://<node id>); other clients use TCP on `port`.
-    return {
-      kind: 'embedded', port, server: 'memory://mqttkit.demo.embedded', node: { name: 'demo broker', port },
-      note: `the demo runs its own broker (mqtt-embedded-broker node): the flow connects in-process, other clients on 127.0.0.1:${port}`,
-    };
-  }
-  if (await portOpen(1883)) return { kind: 'external', port: 1883, note: 'the demo uses the MQTT broker already listening on 127.0.0.1:1883' };
-  const which = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
-  if (which.status === 0) {
-    const port = await freePort(0);
-    const child = spawn(which.stdout.trim(), ['-p', String(port)], { stdio: 'ignore' });
-    process.on('exit', () => child.kill());
-    return { kind: 'mosquitto', port, child, note: `the demo uses a Mosquitto started for it on 127.0.0.1:${port}` };
-  }
+/** The demo's broker: an mqtt-embedded-broker node, reached in-process by the flow and on TCP by others. */
+async function demoBroker() {
+  const port = await freePort(1883);
   return {
-    kind: 'none', port: 1883,
-    note: 'no MQTT broker found: start one on 127.0.0.1:1883 (e.g. `apt-get install mosquitto`) and the demo connects by itself',
+    port, server: 'memory://mqttkit.demo.embedded', node: { name: 'demo broker', port },
+    note: `the demo runs its own broker (mqtt-embedded-broker node): the flow connects in-process, other clients on 127.0.0.1:${port}`,
   };
 }
 
@@ -214,7 +209,7 @@ function writeFlow(broker) {
   const reset = process.env.MQTT_KIT_DEMO === 'reset';
   const marker = join(userDir, '.demo-broker');
   const previous = existsSync(marker) ? readFileSync(marker, 'utf8') : '';
-  const key = `${broker.kind}:${broker.port}`;
+  const key = `embedded:${broker.port}`;
   // Keep a flow the user edited, unless the broker it points at changed (e.g. a new Mosquitto port).
   if (existsSync(file) && !reset && previous === key) return false;
   writeFileSync(file, JSON.stringify(demoFlow(broker), null, 2) + '\n');
@@ -229,7 +224,7 @@ async function main() {
   linkPackage();
   const port = await freePort(Number(process.env.PORT || 1880));
   writeSettings(port);
-  const broker = await chooseBroker();
+  const broker = await demoBroker();
   const wrote = writeFlow(broker);
   const redJs = join(root, 'node_modules', 'node-red', 'red.js');
   if (!existsSync(redJs)) throw new Error('node-red is not installed: run `npm install` first');
@@ -248,10 +243,7 @@ async function main() {
   const stop = (signal) => child.kill(signal);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  child.on('exit', (code) => {
-    broker.child?.kill();
-    process.exit(code ?? 0);
-  });
+  child.on('exit', (code) => process.exit(code ?? 0));
 }
 
 main().catch((err) => {

@@ -11,30 +11,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, FLAGS, describeWithChromium } from './chromium';
 import { Broker } from '../../src/broker';
 import { NodeRedProcess } from './node-red-process';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const root = join(__dirname, '..', '..');
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-function describeWithChromium(title: string, body: (this: Mocha.Suite) => void): void {
-  if (existsSync(CHROMIUM)) return void describe(title, body);
-  if (process.env.MQTT_KIT_REQUIRE_INTEROP === '1') {
-    return void describe(title, () => {
-      it('needs chromium (MQTT_KIT_REQUIRE_INTEROP=1)', () => {
-        throw new Error(`${CHROMIUM} not found, and MQTT_KIT_REQUIRE_INTEROP=1 requires the browser test to run`);
-      });
-    });
-  }
-  console.warn(`chromium not found at ${CHROMIUM}: skipping "${title}" (apt-get install chromium)`);
-  describe(`${title} (chromium not found: skipping)`, () => {
-    it('chromium not found: skipping', function () {
-      this.skip();
-    });
-  });
-}
 
 const NODES = '#red-ui-workspace-chart g.red-ui-flow-node-group';
 
