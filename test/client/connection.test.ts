@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { Connection } from '../../src/client/connection';
 import { normalizeOptions, type ConnectionOptionsInput } from '../../src/client/options';
-import type { ClientWarning, ConnectionStatus } from '../../src/client/types';
 import { ScriptedBroker } from './helpers/peer';
-import { until, withTimeout } from './helpers/wait';
+import { statusUntil, until, warnings, withTimeout } from './helpers/wait';
 
 describe('client connection driver', () => {
   let broker: ScriptedBroker;
@@ -23,28 +22,6 @@ describe('client connection driver', () => {
     );
     open.push(c);
     return c;
-  }
-
-  function statusUntil(c: Connection, pred: (s: ConnectionStatus) => boolean): Promise<ConnectionStatus> {
-    if (pred(c.status)) return Promise.resolve(c.status);
-    return withTimeout(
-      new Promise((resolve) => {
-        const on = (s: ConnectionStatus): void => {
-          if (!pred(s)) return;
-          c.off('status', on);
-          resolve(s);
-        };
-        c.on('status', on);
-      }),
-      3000,
-      'status',
-    );
-  }
-
-  function warnings(c: Connection): ClientWarning[] {
-    const list: ClientWarning[] = [];
-    c.on('warning', (w) => list.push(w));
-    return list;
   }
 
   it('sends CONNECT first, with the options, and reports connected [MQTT-3.1.0-1]', async () => {

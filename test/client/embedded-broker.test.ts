@@ -9,7 +9,7 @@ import { listenMemory } from '../../src/client/transports';
 import { TransportError } from '../../src/client/errors';
 import type { ConnectionStatus, Delivery } from '../../src/client/types';
 import type { PublishPacket } from '../../src/codec/types';
-import { withTimeout } from './helpers/wait';
+import { Arrivals, withTimeout } from './helpers/wait';
 
 describe('client with the embedded broker', () => {
   let broker: Broker;
@@ -41,25 +41,10 @@ describe('client with the embedded broker', () => {
     return c;
   }
 
-  function messages(c: Connection): { got: PublishPacket[]; wait(n: number): Promise<void> } {
-    const got: PublishPacket[] = [];
-    const waiters: Array<() => void> = [];
-    c.on('message', (p) => {
-      got.push(p);
-      waiters.splice(0).forEach((w) => w());
-    });
-    return {
-      got,
-      wait: (n) =>
-        withTimeout(
-          new Promise<void>((resolve) => {
-            const check = (): void => (got.length >= n ? resolve() : void waiters.push(check));
-            check();
-          }),
-          3000,
-          `${n} messages`,
-        ),
-    };
+  function messages(c: Connection): Arrivals<PublishPacket> {
+    const inbox = new Arrivals<PublishPacket>('messages');
+    c.on('message', inbox.add);
+    return inbox;
   }
 
   for (const transport of ['memory', 'tcp'] as const) {

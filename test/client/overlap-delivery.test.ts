@@ -9,27 +9,14 @@ import type { Lease } from '../../src/client/lease';
 import type { Delivery } from '../../src/client/types';
 import { ScriptedBroker } from './helpers/peer';
 import { RouterPeer, type RouterOptions } from './helpers/router-peer';
-import { withTimeout } from './helpers/wait';
+import { Arrivals, withTimeout } from './helpers/wait';
 
 /** Deliveries of one lease as "filter:payload" (with "(r)" for RETAIN=1), waitable by count. */
-class Inbox {
-  readonly got: string[] = [];
-  private waiters: Array<() => void> = [];
-  readonly handler = (d: Delivery): void => {
-    this.got.push(`${d.subscription}:${d.packet.payload.toString()}${d.packet.retain ? '(r)' : ''}`);
-    for (const w of this.waiters.splice(0)) w();
-  };
-
-  wait(n: number): Promise<void> {
-    return withTimeout(
-      new Promise<void>((resolve) => {
-        const check = (): void => (this.got.length >= n ? resolve() : void this.waiters.push(check));
-        check();
-      }),
-      3000,
-      `${n} deliveries (have ${JSON.stringify(this.got)})`,
-    );
+class Inbox extends Arrivals<string> {
+  constructor() {
+    super('deliveries');
   }
+  readonly handler = (d: Delivery): void => this.add(`${d.subscription}:${d.packet.payload.toString()}${d.packet.retain ? '(r)' : ''}`);
 }
 
 type Mode = { name: string; client: ConnectionOptionsInput; ids: boolean | undefined; style?: RouterOptions['style'] };

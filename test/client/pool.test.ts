@@ -7,32 +7,18 @@ import type { Delivery } from '../../src/client/types';
 import type { Packet, PublishPacket } from '../../src/codec/types';
 import { ScriptedBroker, type PeerConnection } from './helpers/peer';
 import { RouterPeer } from './helpers/router-peer';
-import { withTimeout } from './helpers/wait';
+import { Arrivals, withTimeout } from './helpers/wait';
 
 function pub(topic: string, payload: string, extra: Partial<PublishPacket> = {}): PublishPacket {
   return { type: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false, ...extra };
 }
 
-/** Collects deliveries of one lease subscription. */
-function inbox(): { handler: (d: Delivery) => void; got: string[]; wait: (n: number) => Promise<void> } {
-  const got: string[] = [];
-  const waiters: Array<() => void> = [];
-  return {
-    got,
-    handler: (d) => {
-      got.push(`${d.subscription}:${d.packet.payload.toString()}`);
-      waiters.splice(0).forEach((w) => w());
-    },
-    wait: (n) =>
-      withTimeout(
-        new Promise<void>((resolve) => {
-          const check = (): void => (got.length >= n ? resolve() : void waiters.push(check));
-          check();
-        }),
-        3000,
-        `${n} deliveries`,
-      ),
-  };
+/** Collects deliveries of one lease subscription as "filter:payload". */
+class Inbox extends Arrivals<string> {
+  constructor() {
+    super('deliveries');
+  }
+  readonly handler = (d: Delivery): void => this.add(`${d.subscription}:${d.packet.payload.toString()}`);
 }
 
 describe('client pool and leases', () => {
@@ -86,8 +72,8 @@ describe('client pool and leases', () => {
     const a = pool.acquire('cfg', { id: 'a' });
     const b = pool.acquire('cfg', { id: 'b' });
     const router = new RouterPeer(await broker.accept());
-    const ia = inbox();
-    const ib = inbox();
+    const ia = new Inbox();
+    const ib = new Inbox();
     assert.deepEqual(await a.subscribe('s/+', { qos: 1 }, ia.handler), { qos: 1, reasonCode: 1, downgraded: false });
     await b.subscribe('s/+', { qos: 0, retainHandling: 1 }, ib.handler);
     assert.deepEqual(router.log, ['+s/+'], 'b joining s/+ at a lower QoS needs no SUBSCRIBE');
@@ -111,8 +97,8 @@ describe('client pool and leases', () => {
     const b = pool.acquire('cfg', { id: 'b' });
     const peer = await broker.accept();
     autoSuback(peer);
-    const ib = inbox();
-    await a.subscribe('x', { qos: 0 }, inbox().handler);
+    const ib = new Inbox();
+    await a.subscribe('x', { qos: 0 }, new Inbox().handler);
     await b.subscribe('x', { qos: 0, retainHandling: 2 }, ib.handler);
     await a.unsubscribe('x');
     assert.ok(!peer.received.some((p) => p.type === 'unsubscribe'));
@@ -130,13 +116,13 @@ describe('client pool and leases', () => {
     const a = pool.acquire('cfg', { id: 'a' });
     const peer = await broker.accept();
     autoSuback(peer, (f, q) => (f === 'forbidden' ? 0x80 : q));
-    await assert.rejects(a.subscribe('forbidden', { qos: 1 }, inbox().handler), {
+    await assert.rejects(a.subscribe('forbidden', { qos: 1 }, new Inbox().handler), {
       name: 'SubscribeError',
       reasonCode: 0x80,
       message: 'subscribe to "forbidden" refused: Failure (0x80)',
     });
     assert.deepEqual(a.subscriptions(), []);
-    assert.deepEqual(await a.subscribe('ok', { qos: 1 }, inbox().handler), { qos: 1, reasonCode: 1, downgraded: false });
+    assert.deepEqual(await a.subscribe('ok', { qos: 1 }, new Inbox().handler), { qos: 1, reasonCode: 1, downgraded: false });
   });
 
   it('re-subscribes everything after a reconnect that did not resume the session', async () => {
@@ -144,8 +130,8 @@ describe('client pool and leases', () => {
     const a = pool.acquire('cfg', { id: 'a' });
     const first = await broker.accept();
     autoSuback(first);
-    await a.subscribe('r/1', { qos: 1 }, inbox().handler);
-    await a.subscribe('r/2', { qos: 0 }, inbox().handler);
+    await a.subscribe('r/1', { qos: 1 }, new Inbox().handler);
+    await a.subscribe('r/2', { qos: 0 }, new Inbox().handler);
     first.end();
     const second = await broker.accept({ sessionPresent: false });
     const sub = await second.next('subscribe');
@@ -157,7 +143,7 @@ describe('client pool and leases', () => {
     const a = pool.acquire('cfg', { id: 'a' });
     const first = await broker.accept();
     autoSuback(first);
-    const ia = inbox();
+    const ia = new Inbox();
     await a.subscribe('keep', { qos: 1 }, ia.handler);
     first.end();
     const second = await broker.accept({ sessionPresent: true });
@@ -173,8 +159,8 @@ describe('client pool and leases', () => {
     const b = pool.acquire('cfg', { id: 'b' });
     const peer = await broker.accept();
     autoSuback(peer);
-    const ia = inbox();
-    const ib = inbox();
+    const ia = new Inbox();
+    const ib = new Inbox();
     await a.subscribe('v/#', { qos: 0 }, ia.handler);
     await b.subscribe('v/1', { qos: 0 }, ib.handler);
     const ids = peer.received.flatMap((p) => (p.type === 'subscribe' ? [p.properties?.subscriptionIdentifier] : []));
@@ -193,7 +179,7 @@ describe('client pool and leases', () => {
     const peer = await broker.accept({ properties: { maximumQoS: 0 } });
     autoSuback(peer);
     await withTimeout(new Promise((r) => a.once('connected', r)), 3000, 'connected');
-    const r = await a.subscribe('d', { qos: 2 }, inbox().handler);
+    const r = await a.subscribe('d', { qos: 2 }, new Inbox().handler);
     assert.deepEqual(r, { qos: 0, reasonCode: 0, downgraded: true });
   });
 
@@ -215,10 +201,10 @@ describe('client pool and leases', () => {
     const a = pool.acquire('cfg', { id: 'node1' });
     const peer = await broker.accept();
     autoSuback(peer);
-    await a.subscribe('kept', { qos: 1, retainHandling: 2 }, inbox().handler);
+    await a.subscribe('kept', { qos: 1, retainHandling: 2 }, new Inbox().handler);
     await a.release({ removed: false });
     const next = pool.acquire('cfg', { id: 'node1' });
-    const inb = inbox();
+    const inb = new Inbox();
     await next.subscribe('kept', { qos: 1, retainHandling: 2 }, inb.handler);
     peer.send(pub('kept', 'after'));
     await inb.wait(1);
@@ -231,7 +217,7 @@ describe('client pool and leases', () => {
     const a = pool.acquire('cfg', { id: 'a' });
     const first = await broker.accept();
     autoSuback(first);
-    await a.subscribe('dyn', { qos: 0 }, inbox().handler);
+    await a.subscribe('dyn', { qos: 0 }, new Inbox().handler);
     await assert.rejects(a.connect({ clientid: 'other' }), AlreadyConnectedError);
     await assert.rejects(a.connect({ port: 'abc', keepalive: -5 } as never), (err: unknown) => {
       assert.ok(err instanceof InvalidOptionsError);

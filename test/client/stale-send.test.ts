@@ -3,10 +3,9 @@
 import assert from 'node:assert/strict';
 import { Connection } from '../../src/client/connection';
 import { normalizeOptions } from '../../src/client/options';
-import type { ConnectionStatus } from '../../src/client/types';
 import { MemoryStore, type OutgoingRecord, type SessionStore, type StoredSession } from '../../src/store';
 import { ScriptedBroker } from './helpers/peer';
-import { withTimeout } from './helpers/wait';
+import { statusUntil, withTimeout } from './helpers/wait';
 
 /** A MemoryStore whose putOutgoing waits for `release()` while held: a disk slower than a reconnect. */
 class SlowStore implements SessionStore {
@@ -73,22 +72,6 @@ describe('client connection driver: sends of an ended transport', () => {
     await c?.dispose();
     broker.close();
   });
-
-  function statusUntil(conn: Connection, pred: (s: ConnectionStatus) => boolean): Promise<ConnectionStatus> {
-    if (pred(conn.status)) return Promise.resolve(conn.status);
-    return withTimeout(
-      new Promise((resolve) => {
-        const on = (s: ConnectionStatus): void => {
-          if (!pred(s)) return;
-          conn.off('status', on);
-          resolve(s);
-        };
-        conn.on('status', on);
-      }),
-      3000,
-      'status',
-    );
-  }
 
   it('[MQTT-3.1.0-1] a PUBLISH that waited for a slow store write while its connection dropped is not written ahead of the next CONNECT; it is sent after the CONNACK', async () => {
     const options = normalizeOptions({ url: broker.url, clientId: 'slow-disk', reconnect: { initialDelayMs: 10, maxDelayMs: 50, jitter: 0 } });

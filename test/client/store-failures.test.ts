@@ -3,11 +3,10 @@
 import assert from 'node:assert/strict';
 import { Connection } from '../../src/client/connection';
 import { normalizeOptions, type ConnectionOptionsInput } from '../../src/client/options';
-import type { ClientWarning, ConnectionStatus } from '../../src/client/types';
 import { StoreWriteError } from '../../src/session';
 import { MemoryStore, type OutgoingRecord, type SessionStore, type StoredSession } from '../../src/store';
 import { ScriptedBroker } from './helpers/peer';
-import { until, withTimeout } from './helpers/wait';
+import { statusUntil, until, warnings } from './helpers/wait';
 
 type WriteOp = 'putOutgoing' | 'removeOutgoing' | 'putIncoming' | 'removeIncoming';
 type Arg<O extends WriteOp> = O extends 'putOutgoing' ? OutgoingRecord : number;
@@ -77,28 +76,6 @@ describe('client connection driver: store write failures', () => {
     const c = new Connection(options, { store });
     open.push(c);
     return c;
-  }
-
-  function statusUntil(c: Connection, pred: (s: ConnectionStatus) => boolean): Promise<ConnectionStatus> {
-    if (pred(c.status)) return Promise.resolve(c.status);
-    return withTimeout(
-      new Promise((resolve) => {
-        const on = (s: ConnectionStatus): void => {
-          if (!pred(s)) return;
-          c.off('status', on);
-          resolve(s);
-        };
-        c.on('status', on);
-      }),
-      3000,
-      'status',
-    );
-  }
-
-  function warnings(c: Connection): ClientWarning[] {
-    const list: ClientWarning[] = [];
-    c.on('warning', (w) => list.push(w));
-    return list;
   }
 
   const isStoreWriteError = (err: unknown): boolean =>

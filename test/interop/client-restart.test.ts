@@ -2,7 +2,8 @@
 // (duplicates allowed), QoS 2 loses nothing and duplicates nothing.
 import assert from 'node:assert/strict';
 import type { QoS } from '../../src/codec/types';
-import { Clients, Collector, waitStatus } from './client-helpers';
+import { statusUntil } from '../client/helpers/wait';
+import { Clients, Collector } from './client-helpers';
 import { describeWithMosquitto, Mosquitto } from './mosquitto';
 
 const COUNT = 400;
@@ -37,7 +38,7 @@ describeWithMosquitto('client interop with Mosquitto: broker restart mid-stream'
     }
     await restarted;
     await Promise.all(done); // every publish completes: PUBACK / PUBCOMP after the restart
-    await waitStatus(sub, (s) => s.phase === 'connected', 10_000);
+    await statusUntil(sub, (s) => s.phase === 'connected', 10_000);
     const received = (): number[] => got.messages.filter((m) => m.topic === 'stream/n').map((m) => Number(m.payload.toString()));
     await pub.publish({ topic: 'stream/end', payload: 'end', qos });
     await waitFor(() => got.messages.some((m) => m.topic === 'stream/end'), 15_000);

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { ConnectionPool } from '../../src/client/pool';
 import type { Delivery } from '../../src/client/types';
 import { hasOpenssl, makePki, type Pki } from '../client/helpers/pki';
-import { withTimeout } from '../client/helpers/wait';
-import { Clients, Collector, waitStatus } from './client-helpers';
+import { statusUntil, withTimeout } from '../client/helpers/wait';
+import { Clients, Collector } from './client-helpers';
 import { describeWithMosquitto, Mosquitto } from './mosquitto';
 
 describeWithMosquitto('client interop with Mosquitto', function () {
@@ -87,7 +87,7 @@ describeWithMosquitto('client interop with Mosquitto', function () {
         const again = clients.make(options);
         const got = new Collector(again);
         again.open();
-        await waitStatus(again, (s) => s.phase === 'connected');
+        await statusUntil(again, (s) => s.phase === 'connected', 5000);
         assert.equal(again.server?.sessionPresent, true);
         await got.wait(5);
         assert.deepEqual(got.payloads, ['0', '1', '2', '3', '4']);
@@ -120,7 +120,7 @@ describeWithMosquitto('client interop with Mosquitto', function () {
     await c.publish({ topic: 'tls/x', payload: 'secure', qos: 1 });
     const untrusting = clients.make({ url: `mqtts://localhost:${broker.ports.mqtts}`, reconnect: false });
     untrusting.open();
-    const s = await waitStatus(untrusting, (st) => st.phase === 'disconnected');
+    const s = await statusUntil(untrusting, (st) => st.phase === 'disconnected', 5000);
     assert.equal(s.error?.name, 'TransportError');
     assert.match(s.error!.message, /^TLS: /);
   });
@@ -226,7 +226,7 @@ describeWithMosquitto('client interop with Mosquitto: authentication', function 
       const attempts: string[] = [];
       c.on('status', (s) => attempts.push(s.phase));
       c.open();
-      const s = await waitStatus(c, (st) => st.phase === 'reconnecting');
+      const s = await statusUntil(c, (st) => st.phase === 'reconnecting', 5000);
       assert.equal(s.error?.name, 'ConnectionRefusedError');
       const code = (s.error as unknown as { reasonCode: number }).reasonCode;
       if (protocolVersion === 5) assert.ok(code === 0x86 || code === 0x87, `reason 0x${code.toString(16)}`);

@@ -1,6 +1,7 @@
 // Waiting for events in tests: every wait has a timeout, so a missing event fails the test instead of
 // hanging it, and no test sleeps in place of an event.
 import type { EventEmitter } from 'node:events';
+import type { ClientWarning, ConnectionStatus, MqttConnection } from '../../../src/client/types';
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -34,6 +35,58 @@ export function until(emitter: EventEmitter, event: string, predicate: () => boo
     ms,
     `condition after "${event}"`,
   );
+}
+
+/** Resolves with the connection's status once `predicate` holds for it (at once if it already does). */
+export function statusUntil(c: MqttConnection, predicate: (s: ConnectionStatus) => boolean, ms = 3000): Promise<ConnectionStatus> {
+  if (predicate(c.status)) return Promise.resolve(c.status);
+  return withTimeout(
+    new Promise((resolve) => {
+      const on = (s: ConnectionStatus): void => {
+        if (!predicate(s)) return;
+        c.off('status', on);
+        resolve(s);
+      };
+      c.on('status', on);
+    }),
+    ms,
+    'connection status',
+  );
+}
+
+/** Every warning the connection emits from now on, in order: for assertions after the fact. */
+export function warnings(c: MqttConnection): ClientWarning[] {
+  const list: ClientWarning[] = [];
+  c.on('warning', (w) => list.push(w));
+  return list;
+}
+
+/** What a handler received, in order; wait(n) resolves once n have arrived (at once if they have). */
+export class Arrivals<T> {
+  readonly got: T[] = [];
+  private waiters: Array<() => void> = [];
+
+  /** `what` names the items in a timeout message ("3 deliveries"). */
+  constructor(private readonly what: string) {}
+
+  /** Records one arrival: pass it as the handler (it is bound). */
+  readonly add = (item: T): void => {
+    this.got.push(item);
+    for (const w of this.waiters.splice(0)) w();
+  };
+
+  wait(n: number, ms = 3000): Promise<void> {
+    // Text items are listed in the timeout message; others are counted.
+    const have = this.got.every((g) => typeof g === 'string') ? JSON.stringify(this.got) : String(this.got.length);
+    return withTimeout(
+      new Promise<void>((resolve) => {
+        const check = (): void => (this.got.length >= n ? resolve() : void this.waiters.push(check));
+        check();
+      }),
+      ms,
+      `${n} ${this.what} (have ${have})`,
+    );
+  }
 }
 
 /** A promise with its resolve function exposed, for handing results out of callbacks. */
