@@ -15,20 +15,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Framer, decode, encode } from '../../src/codec';
 import type { ConnackPacket, ConnectPacket, Packet, ProtocolVersion, QoS } from '../../src/codec/types';
+import { prng } from '../prng';
 
 const SEED = Number(process.env.MQKIT_BROKER_CRASH_SEED ?? 20251122);
 const ROUNDS = 6;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const digest = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
 const payloadOf = (id: string, pad: number): string => `${id}|${'x'.repeat(pad)}|${digest(`${id}|${pad}`)}`;

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { FilterGroups } from '../../src/client/filter-groups';
 import { filterCovers, filtersOverlap } from '../../src/topic';
-import { prng, randomFilter, SEED } from '../topic/filter-gen';
+import { prng } from '../prng';
+import { randomFilter, SEED } from '../topic/filter-gen';
 
 describe('client subscription planner: grouping to a fixpoint', () => {
   const covers = (g: FilterGroups): string[] => [...g.all()].map((x) => x.cover).sort();

@@ -1,6 +1,7 @@
 // Shared test helpers for the codec: hex fixtures, chunked framing, typed error assertions, a seeded PRNG.
 import assert from 'node:assert/strict';
 import { Framer, MqttError, decode, type Packet, type ProtocolVersion } from '../../src/codec/index';
+import { prng } from '../prng';
 
 /** hex`32 0a 00 03` -> Buffer. Whitespace and '|' separators are ignored. */
 export function hex(strings: TemplateStringsArray): Buffer {
@@ -55,17 +56,12 @@ export function assertMqttError(fn: () => unknown, e: ExpectedError): void {
   if (e.message !== undefined) assert.ok(err.message.includes(e.message), `message "${err.message}" lacks "${e.message}"`);
 }
 
-/** Small, fast, seedable PRNG (mulberry32) so failures can be replayed from the printed seed. */
+/** The seeded PRNG (../prng) with the picks the codec's random tests need; a failure replays from the printed seed. */
 export class Rng {
-  private s: number;
+  /** A number in [0, 1). */
+  readonly next: () => number;
   constructor(readonly seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = prng(seed);
   }
   /** Integer in [lo, hi]. */
   int(lo: number, hi: number): number {

@@ -18,7 +18,7 @@ import { QueueFullError } from '../../src/session/errors';
 import { FileStore } from '../../src/store/file-store';
 import { MemoryStore } from '../../src/store/memory-store';
 import type { SessionStore } from '../../src/store/types';
-import { prng } from '../store/crash-script';
+import { prng } from '../prng';
 import { ReferenceBroker } from './model-broker';
 
 interface RunConfig {

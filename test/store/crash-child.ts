@@ -6,7 +6,8 @@
 //           "C start" / "C end" around compactions.
 import { FileStore } from '../../src/store/file-store';
 import type { FsyncPolicy } from '../../src/store/log';
-import { prng, putSteps, recordAt } from './crash-script';
+import { prng } from '../prng';
+import { putSteps, recordAt } from './crash-script';
 
 const [path, seedArg, fsync, firstSeqArg, preloadArg] = process.argv.slice(2);
 const rnd = prng(Number(seedArg));

@@ -1,18 +1,7 @@
 // Shared by the crash test and its child process: the deterministic life of every record, so the parent
 // can tell exactly what a record must look like after each acknowledged step.
 import type { OutgoingRecord } from '../../src/store/types';
-
-/** mulberry32: small seeded PRNG, good enough to pick sizes, delays and kill points reproducibly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../prng';
 
 function payloadFor(seq: number): Buffer {
   const rnd = prng(seq * 2654435761);

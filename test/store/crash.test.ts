@@ -13,7 +13,8 @@ import { createInterface } from 'node:readline';
 import { FileStore } from '../../src/store/file-store';
 import type { FsyncPolicy } from '../../src/store/log';
 import type { OutgoingRecord } from '../../src/store/types';
-import { prng, putSteps, recordAt } from './crash-script';
+import { prng } from '../prng';
+import { putSteps, recordAt } from './crash-script';
 
 const SEED = Number(process.env.MQKIT_CRASH_SEED ?? 20240611);
 const ITERATIONS = 8;

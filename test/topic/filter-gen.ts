@@ -2,18 +2,6 @@
 // filter algebra (src/topic/overlap.ts) and the pool's grouping (src/client/filter-groups.ts) are tested
 // against with matchTopic.
 
-/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Literals include '' (an empty level) and a '$' level; 'z' stands for "any other level".
 const LITERALS = ['a', 'b', '', '$s'];
 const TOPIC_LEVELS = [...LITERALS, 'z'];

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { SubscriptionTrie, matchTopic, type TrieEntry } from '../../src/topic';
+import { prng } from '../prng';
 
 function matchedFilters<K, V>(trie: SubscriptionTrie<K, V>, topic: string): string[] {
   return trie.match(topic).map((e: TrieEntry<K, V>) => `${e.filter}|${String(e.key)}`).sort();
-}
-
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('topic/trie', () => {
