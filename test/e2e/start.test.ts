@@ -12,7 +12,7 @@ import type { PublishPacket } from '../../src/codec/types';
 import { Clients } from '../interop/client-helpers';
 import { withTimeout } from '../client/helpers/wait';
 import { CHROMIUM, launchBrowser } from './chromium';
-import { freePort } from './node-red-process';
+import { freePort } from '../free-port';
 
 const root = join(__dirname, '..', '..');
 

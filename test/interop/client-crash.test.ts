@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withTimeout } from '../client/helpers/wait';
 import { Clients, Collector } from './client-helpers';
-import { describeWithMosquitto, freePort, Mosquitto } from './mosquitto';
+import { freePort } from '../free-port';
+import { describeWithMosquitto, Mosquitto } from './mosquitto';
 
 const FIXTURE = join(__dirname, 'fixtures', 'crash-client.ts');
 const COUNT = 200;

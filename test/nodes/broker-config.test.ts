@@ -8,31 +8,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrokerMessage, Credentials } from '../../src/broker';
 import {
-  brokerConfig, catchAll, clientCount, helper, mqttIn, mqttKit, mqttOut, nextEvent, nextInput, sink, startBroker, statusOf, TAB, type TestBroker,
+  brokerConfig, catchAll, clientCount, flowSuite, helper, mqttIn, mqttKit, mqttOut, nextEvent, nextInput, sink, statusOf, TAB,
 } from './flow-helpers';
 
 let configs = 0;
 
 describe('nodes: mqtt-broker-config', function () {
-  let b: TestBroker;
   let lastCredentials: Credentials | undefined;
-
-  before(async () => {
-    b = await startBroker({}, {
-      authenticate: (_c, cred) => {
-        lastCredentials = cred;
-        return cred.username === undefined || (cred.username.startsWith('alice') && cred.password?.toString() === 's3cret');
+  const b = flowSuite({
+    broker: {
+      hooks: {
+        authenticate: (_c, cred) => {
+          lastCredentials = cred;
+          return cred.username === undefined || (cred.username.startsWith('alice') && cred.password?.toString() === 's3cret');
+        },
       },
-    });
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await b.close();
+    },
+  }).broker;
+  after(() => {
     delete process.env.MQTT_KIT_TEST_USER;
     delete process.env.MQTT_KIT_TEST_PASS;
   });
-  afterEach(() => helper.unload());
 
   it('uses ${ENV} references in credentials, whole or inside text', async () => {
     process.env.MQTT_KIT_TEST_USER = 'alice';

@@ -4,23 +4,15 @@
 // mqtt-spec: 5.0
 import assert from 'node:assert/strict';
 import {
-  brokerConfig, catchAll, completeOf, helper, mqttIn, mqttKit, nextInput, sink, startBroker, statusOf, TAB, type TestBroker,
+  brokerConfig, catchAll, completeOf, flowSuite, helper, mqttIn, mqttKit, nextInput, sink, startBroker, statusOf, TAB,
 } from './flow-helpers';
 
 let configs = 0;
 
 describe('nodes: mqtt-in dynamic subscriptions', function () {
-  let b: TestBroker;
-
-  before(async () => {
-    b = await startBroker({}, { authorizeSubscribe: (_c, s) => (s.topicFilter.startsWith('forbidden/') ? false : s.qos) });
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await b.close();
-  });
-  afterEach(() => helper.unload());
+  const b = flowSuite({
+    broker: { hooks: { authorizeSubscribe: (_c, s) => (s.topicFilter.startsWith('forbidden/') ? false : s.qos) } },
+  }).broker;
 
   async function load(port = b.port, cfgExtra: Record<string, unknown> = {}): Promise<void> {
     const cfg = `cfg${++configs}`;

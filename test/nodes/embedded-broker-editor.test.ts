@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { verifyPassword } from '../../src/broker';
-import { NodeRedProcess, freePort } from '../e2e/node-red-process';
+import { NodeRedProcess } from '../e2e/node-red-process';
+import { freePort } from '../free-port';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',

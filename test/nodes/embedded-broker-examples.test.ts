@@ -2,13 +2,12 @@
 // injecting into the broker, actions, $SYS) and examples/embedded-broker-secure.json (TLS only, users,
 // ACL, persistence; certificate paths and passwords filled in here, as its read-me asks the user to).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import mqtt from 'mqtt';
 import { hasOpenssl, makePki, type Pki } from '../client/helpers/pki';
-import { helper, mqttKit, nextInput, statusOf } from './flow-helpers';
+import { freePort } from '../free-port';
+import { flowSuite, helper, mqttKit, nextInput, statusOf } from './flow-helpers';
 
 type FlowNode = Record<string, any> & { id: string; type: string };
 
@@ -18,17 +17,6 @@ function coreNodes(): unknown[] {
   const nodeRed = process.env.MQTT_KIT_NODE_RED ?? dirname(require.resolve('node-red/package.json'));
   const base = dirname(require.resolve('@node-red/nodes/package.json', { paths: [nodeRed] }));
   return ['common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js', 'network/05-tls.js'].map((f) => require(join(base, 'core', f)));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** The example on a tab, with `patch` applied per node; debug nodes become helper nodes so tests see msgs. */
@@ -44,18 +32,7 @@ function load(file: string, patch: (n: FlowNode) => FlowNode = (n) => n): FlowNo
 }
 
 describe('embedded broker examples', function () {
-  let userDir: string;
-  before(async () => {
-    userDir = mkdtempSync(join(tmpdir(), 'mqtt-kit-ebx-'));
-    helper.settings({ userDir });
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    helper.settings({});
-    rmSync(userDir, { recursive: true, force: true });
-  });
-  afterEach(() => helper.unload());
+  flowSuite({ userDir: 'mqtt-kit-ebx-' });
 
   it('embedded-broker.json: flows connect in-process, publish through the broker, inject into it and ask it for clients', async () => {
     const port = await freePort();

@@ -3,26 +3,15 @@
 // config nodes over the in-process transport, WebSocket on Node-RED's own server, persistence across a
 // node restart, and the editor's password hashing endpoint.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { verifyPassword } from '../../src/broker';
+import { freePort } from '../free-port';
 import {
-  brokerConfig, collect, helper, mqttIn, mqttKit, mqttOut, nextInput, sink, statusOf, TAB, type FlowNode,
+  brokerConfig, collect, flowSuite, helper, mqttIn, mqttKit, mqttOut, nextInput, sink, statusOf, TAB, type FlowNode,
 } from './flow-helpers';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** An embedded broker node with the editor's defaults, output 1 -> `events`, output 2 -> `routed`. */
 function embedded(id: string, extra: Record<string, unknown> = {}, wires: string[][] = [['events'], []]): FlowNode {
@@ -42,18 +31,7 @@ const running = (s: { fill?: string; text?: string }) => s.fill === 'green' && s
 const closeClient = (c: mqtt.MqttClient) => c.endAsync();
 
 describe('nodes: mqtt-embedded-broker', function () {
-  let userDir: string;
-  before(async () => {
-    userDir = mkdtempSync(join(tmpdir(), 'mqtt-kit-eb-'));
-    helper.settings({ userDir });
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    helper.settings({});
-    rmSync(userDir, { recursive: true, force: true });
-  });
-  afterEach(() => helper.unload());
+  const suite = flowSuite({ userDir: 'mqtt-kit-eb-' });
 
   it('starts when deployed: MQTT.js connects over TCP, status shows clients, output 1 reports the connection', async () => {
     const port = await freePort();
@@ -265,7 +243,7 @@ describe('nodes: mqtt-embedded-broker', function () {
     await pub.publishAsync('state', 'kept', { qos: 1, retain: true });
     await closeClient(pub);
     await helper.unload();
-    assert.ok(readdirSync(join(userDir, 'mqtt-kit')).includes('broker-ebp'));
+    assert.ok(readdirSync(join(suite.userDir, 'mqtt-kit')).includes('broker-ebp'));
 
     await helper.load(mqttKit(), flow);
     const node = helper.getNode('ebp');

@@ -3,10 +3,9 @@
 // unchanged, its mqtt nodes connect in-process and a message goes through); one about connecting to a
 // broker of your own (TLS) says so in its comment, and is pointed at a test broker only to load.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { helper, mqttKit, nextInput, startBroker, statusOf, type TestBroker } from './flow-helpers';
+import { flowSuite, helper, mqttKit, nextInput, statusOf } from './flow-helpers';
 
 const root = join(__dirname, '..', '..');
 const dir = join(root, 'examples');
@@ -53,22 +52,8 @@ const watched = new Set(Object.values(ROUND_TRIPS).flatMap((r) => [r.sink, ...(r
 
 describe('examples', function () {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-  let b: TestBroker;
-  let userDir: string;
-
-  before(async () => {
-    b = await startBroker();
-    userDir = mkdtempSync(join(tmpdir(), 'mqtt-kit-examples-')); // file stores and broker persistence go here
-    helper.settings({ userDir });
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    helper.settings({});
-    rmSync(userDir, { recursive: true, force: true });
-    await b.close();
-  });
-  afterEach(() => helper.unload());
+  // The user directory holds the examples' file stores and broker persistence.
+  const b = flowSuite({ broker: {}, userDir: 'mqtt-kit-examples-' }).broker;
 
   it('has the four examples of the nodes issue', () => {
     for (const name of ['publish and subscribe', 'dynamic subscriptions', 'persistent session with file store', 'TLS']) {

@@ -4,7 +4,8 @@
 //
 // MQTT_KIT_NODE_RED=/path/to/node-red runs the same tests against another Node-RED (CI: 5.x on Node 22).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
 import { Broker, type BrokerHooks, type BrokerSetup } from '../../src/broker';
@@ -51,6 +52,61 @@ export async function startBroker(options: BrokerSetup = {}, hooks: BrokerHooks 
     has(filter) ? Promise.resolve()
       : nextEvent(broker as unknown as Emitter, 'subscribe', `a subscription to ${filter}`, () => has(filter), ms).then(() => undefined);
   return { broker, port: listener.address()!.port, subscribed, close: () => broker.close() };
+}
+
+export interface FlowSuiteOptions {
+  /** Start an in-process broker (startBroker) with these options and hooks before Node-RED; closed last. */
+  broker?: { options?: BrokerSetup; hooks?: BrokerHooks };
+  /** Give Node-RED a fresh user directory named with this prefix (file stores, persistence); removed after. */
+  userDir?: string;
+}
+
+export interface FlowSuite {
+  /** The suite's broker (options.broker): its fields can be read once the suite's tests run. */
+  readonly broker: TestBroker;
+  /** Node-RED's user directory (options.userDir), once the suite's tests run. */
+  readonly userDir: string;
+}
+
+/**
+ * The hooks of a describe() whose tests load flows into the test helper's Node-RED: before the tests the
+ * broker and the user directory (when asked for) and the server start; the flows are unloaded after each
+ * test; after the last one the server stops, the directory is removed and the broker closes.
+ */
+export function flowSuite(options: FlowSuiteOptions = {}): FlowSuite {
+  let broker: TestBroker | undefined;
+  let userDir: string | undefined;
+  before(async () => {
+    if (options.broker) broker = await startBroker(options.broker.options, options.broker.hooks);
+    if (options.userDir !== undefined) {
+      userDir = mkdtempSync(join(tmpdir(), options.userDir));
+      helper.settings({ userDir });
+    }
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    if (userDir !== undefined) {
+      helper.settings({});
+      rmSync(userDir, { recursive: true, force: true });
+      userDir = undefined;
+    }
+    await broker?.close();
+    broker = undefined;
+  });
+  afterEach(() => helper.unload());
+  const started = (): TestBroker => broker ?? assert.fail('flowSuite: no broker (ask with options.broker; read it in tests and hooks)');
+  return {
+    broker: {
+      get broker() { return started().broker; },
+      get port() { return started().port; },
+      subscribed: (filter, ms) => started().subscribed(filter, ms),
+      close: () => started().close(),
+    },
+    get userDir() {
+      return userDir ?? assert.fail('flowSuite: no user directory (ask with options.userDir; read it in tests and hooks)');
+    },
+  };
 }
 
 /** A broker config node with the editor's defaults (editor.html), overridden by `extra`. */

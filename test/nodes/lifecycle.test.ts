@@ -4,28 +4,21 @@
 // mqtt-spec: 5.0
 import assert from 'node:assert/strict';
 import {
-  brokerConfig, clientCount, completeOf, helper, mqttIn, mqttKit, mqttOut, nextInput, sink, startBroker, statusOf, TAB,
-  type FlowNode, type TestBroker,
+  brokerConfig, clientCount, completeOf, flowSuite, helper, mqttIn, mqttKit, mqttOut, nextInput, sink, startBroker, statusOf, TAB,
+  type FlowNode,
 } from './flow-helpers';
 
 let configs = 0;
 
 describe('nodes: connection lifecycle', function () {
-  let b: TestBroker;
+  const b = flowSuite({ broker: {} }).broker;
   let connects = 0;
   let unsubscribes = 0;
 
-  before(async () => {
-    b = await startBroker();
+  before(() => {
     b.broker.on('clientConnect', () => connects++);
     b.broker.on('unsubscribe', () => unsubscribes++);
-    await helper.startServer();
   });
-  after(async () => {
-    await helper.stopServer();
-    await b.close();
-  });
-  afterEach(() => helper.unload());
 
   /** Publishes `marker` after `topic` and resolves once `node` got the marker: anything sent before it has arrived. */
   async function drained(node: string, markerTopic: string): Promise<void> {

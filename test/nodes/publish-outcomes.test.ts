@@ -2,14 +2,13 @@
 // catchable error otherwise. Nothing is dropped silently (core: P1, Q1).
 // mqtt-spec: 5.0
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrokerMessage } from '../../src/broker';
 import {
-  brokerConfig, catchAll, completeOf, helper, mqttKit, mqttOut, nextEvent, nextInput, sink, startBroker, statusOf, TAB, type TestBroker,
+  brokerConfig, catchAll, completeOf, flowSuite, helper, mqttKit, mqttOut, nextEvent, nextInput, sink, startBroker, statusOf, TAB,
 } from './flow-helpers';
-import { freePort } from '../e2e/node-red-process';
+import { freePort } from '../free-port';
 
 // The pool keeps a memory-store queue per config id across redeploys (as it should): a fresh id per test
 // keeps one test's queued messages out of the next.
@@ -25,21 +24,14 @@ function flow(port: number, cfg: Record<string, unknown> = {}, out: Record<strin
 }
 
 describe('nodes: mqtt-out outcomes', function () {
-  let b: TestBroker;
+  const b = flowSuite({
+    broker: { options: { maxPacketSize: 2048 }, hooks: { authorizePublish: (_c, m) => !m.topic.startsWith('deny/') } },
+  }).broker;
   const received: BrokerMessage[] = [];
 
-  before(async () => {
-    b = await startBroker({ maxPacketSize: 2048 }, {
-      authorizePublish: (_c, m) => !m.topic.startsWith('deny/'),
-    });
+  before(() => {
     b.broker.on('publish', (m) => received.push(m));
-    await helper.startServer();
   });
-  after(async () => {
-    await helper.stopServer();
-    await b.close();
-  });
-  afterEach(() => helper.unload());
 
   async function connected(): Promise<void> {
     await statusOf(helper.getNode('out'), (s) => s.fill === 'green');
@@ -159,20 +151,11 @@ describe('nodes: mqtt-out outcomes', function () {
 });
 
 describe('nodes: mqtt-out when the session store cannot write', function () {
-  let userDir: string;
+  const suite = flowSuite({ userDir: 'mqtt-kit-store-' });
 
-  before(async () => {
-    userDir = mkdtempSync(join(tmpdir(), 'mqtt-kit-store-'));
-    writeFileSync(join(userDir, 'mqtt-kit'), 'a file where the store directory should be'); // every write fails
-    helper.settings({ userDir });
-    await helper.startServer();
+  before(() => {
+    writeFileSync(join(suite.userDir, 'mqtt-kit'), 'a file where the store directory should be'); // every write fails
   });
-  after(async () => {
-    await helper.stopServer();
-    helper.settings({});
-    rmSync(userDir, { recursive: true, force: true });
-  });
-  afterEach(() => helper.unload());
 
   it('a QoS 1 message the file store cannot write is STORE_FAILED (not sent), and the status shows the store error', async () => {
     const port = await freePort();

@@ -2,20 +2,10 @@
 // msg.mqtt metadata, MQTT 5 properties and precedence, output types, retained messages, 3.1.1.
 // mqtt-spec: 5.0
 import assert from 'node:assert/strict';
-import { brokerConfig, catchAll, completeOf, helper, mqttIn, mqttKit, mqttOut, nextInput, sink, startBroker, statusOf, TAB, type TestBroker } from './flow-helpers';
+import { brokerConfig, catchAll, completeOf, flowSuite, helper, mqttIn, mqttKit, mqttOut, nextInput, sink, statusOf, TAB } from './flow-helpers';
 
 describe('nodes: mqtt-out -> broker -> mqtt-in', function () {
-  let b: TestBroker;
-
-  before(async () => {
-    b = await startBroker();
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-    await b.close();
-  });
-  afterEach(() => helper.unload());
+  const b = flowSuite({ broker: {} }).broker;
 
   async function load(inExtra: Record<string, unknown> = {}, outExtra: Record<string, unknown> = {}, cfgExtra: Record<string, unknown> = {}) {
     await helper.load(mqttKit(), [

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { helper, mqttKit, nextEvent, statusOf } from './flow-helpers';
+import { flowSuite, helper, mqttKit, nextEvent, statusOf } from './flow-helpers';
 import { coreNodes, FUNCTION_NODE, loadDedupingCoreNodes } from '../rpc/node-flows';
 
 const file = join(__dirname, '..', '..', 'examples', 'rpc-http-endpoint.json');
@@ -15,14 +15,8 @@ const file = join(__dirname, '..', '..', 'examples', 'rpc-http-endpoint.json');
 describe('examples: rpc-http-endpoint.json', function () {
   let server: http.Server | undefined;
 
-  before(async () => {
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-  });
+  flowSuite();
   afterEach(async () => {
-    await helper.unload();
     if (server) await new Promise((resolve) => server!.close(resolve));
     server = undefined;
   });

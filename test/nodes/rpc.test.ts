@@ -3,7 +3,7 @@
 // timeouts, error replies through a Catch node, disconnects, several requesters on one connection, shared
 // responders, mqtt-out replies, fire and forget.
 import assert from 'node:assert/strict';
-import { brokerConfig, catchAll, collect, helper, mqttIn, mqttKit, mqttOut, nextInput, sink, startBroker, statusOf, TAB, type FlowNode, type TestBroker } from './flow-helpers';
+import { brokerConfig, catchAll, collect, flowSuite, helper, mqttIn, mqttKit, mqttOut, nextInput, sink, statusOf, TAB, type FlowNode } from './flow-helpers';
 import { coreNodes, FUNCTION_NODE, functionNode, rpcNode } from '../rpc/node-flows';
 
 const nodes = (): unknown[] => [mqttKit(), ...coreNodes([FUNCTION_NODE])];
@@ -12,17 +12,7 @@ for (const protocolVersion of [5, 4] as const) {
   const label = protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1';
 
   describe(`nodes: mqtt-rpc over ${label}`, function () {
-    let b: TestBroker;
-
-    before(async () => {
-      b = await startBroker();
-      await helper.startServer();
-    });
-    after(async () => {
-      await helper.stopServer();
-      await b.close();
-    });
-    afterEach(() => helper.unload());
+    const b = flowSuite({ broker: {} }).broker;
 
     const cfg = (id = 'cfg', extra: Record<string, unknown> = {}) => brokerConfig(id, b.port, { protocolVersion, ...extra });
 
