@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Broker } from '../../src/broker';
 import { nextEvent } from '../broker/helpers';
-import { describeWithTools, Paho, Procs, startBroker } from './broker-tools';
+import { brokerPerTest, describeWithTools, Paho } from './broker-tools';
 
 /** mosquitto_sub output format: topic|qos|retain|payload (v5 adds properties, see V5_FORMAT). */
 const FORMAT = '%t|%q|%r|%p';
@@ -29,19 +29,10 @@ function subscribed(broker: Broker, clientId: string, timeout = 5000): Promise<v
 
 describeWithTools('broker interop: mosquitto_pub / mosquitto_sub / mosquitto_rr', ['mosquitto-clients'], function () {
   this.timeout(20_000);
-  let broker: Broker;
-  let port: number;
-  const procs = new Procs();
+  const ours = brokerPerTest();
+  const { procs } = ours;
 
-  beforeEach(async () => {
-    ({ broker, port } = await startBroker());
-  });
-  afterEach(async () => {
-    await procs.killAll();
-    await broker.close();
-  });
-
-  const common = (): string[] => ['-h', '127.0.0.1', '-p', String(port)];
+  const common = (): string[] => ['-h', '127.0.0.1', '-p', String(ours.port)];
 
   for (const v of ['mqttv311', '5'] as const) {
     const tag = v === '5' ? 'v5' : '3.1.1';
@@ -50,41 +41,41 @@ describeWithTools('broker interop: mosquitto_pub / mosquitto_sub / mosquitto_rr'
     it(`[${tag} MQTT-3.3.4-1] [${tag === 'v5' ? 'v5 MQTT-3.8.4-8' : '3.1.1 MQTT-3.8.4-6'}] [${tag === 'v5' ? 'v5 MQTT-3.3.1-12' : '3.1.1 MQTT-3.3.1-9'}] QoS 0, 1 and 2 from mosquitto_pub reach mosquitto_sub at the granted QoS (${tag})`, async () => {
       for (const qos of [0, 1, 2]) {
         const id = `sub-${tag}-${qos}`;
-        const ready = subscribed(broker, id);
+        const ready = subscribed(ours.broker, id);
         const sub = procs.spawn('mosquitto_sub', [...common(), ...ver, '-i', id, '-t', `cli/${qos}/#`, '-q', String(qos), '-F', FORMAT, '-C', '3', '-W', '10']);
         await ready;
-        const before = broker.stats.messagesIn;
+        const before = ours.broker.stats.messagesIn;
         for (let i = 0; i < 3; i++) {
           await procs.run('mosquitto_pub', [...common(), ...ver, '-t', `cli/${qos}/${i}`, '-m', `m${qos}${i}`, '-q', String(qos)]);
         }
         assert.equal((await sub.finished()).code, 0, sub.stderr);
         assert.deepEqual(sub.lines, [0, 1, 2].map((i) => `cli/${qos}/${i}|${qos}|0|m${qos}${i}`));
-        assert.equal(broker.stats.messagesIn - before, 3);
+        assert.equal(ours.broker.stats.messagesIn - before, 3);
       }
     });
 
     it(`[${tag === 'v5' ? 'v5 MQTT-3.8.4-8' : '3.1.1 MQTT-3.8.4-6'}] a QoS 2 publish to a QoS 1 subscription is delivered at QoS 1; broker.publish QoS 2 reaches a QoS 2 subscriber (${tag})`, async () => {
-      const ready = subscribed(broker, `down-${tag}`);
+      const ready = subscribed(ours.broker, `down-${tag}`);
       const sub = procs.spawn('mosquitto_sub', [...common(), ...ver, '-i', `down-${tag}`, '-t', 'down/#', '-q', '1', '-F', FORMAT, '-C', '1', '-W', '10']);
       await ready;
       await procs.run('mosquitto_pub', [...common(), ...ver, '-t', 'down/x', '-m', 'two', '-q', '2']);
       await sub.finished();
       assert.deepEqual(sub.lines, ['down/x|1|0|two']);
-      const ready2 = subscribed(broker, `up-${tag}`);
+      const ready2 = subscribed(ours.broker, `up-${tag}`);
       const sub2 = procs.spawn('mosquitto_sub', [...common(), ...ver, '-i', `up-${tag}`, '-t', 'inj/#', '-q', '2', '-F', FORMAT, '-C', '1', '-W', '10']);
       await ready2;
-      await broker.publish({ topic: 'inj/1', payload: 'from host', qos: 2 });
+      await ours.broker.publish({ topic: 'inj/1', payload: 'from host', qos: 2 });
       await sub2.finished();
       assert.deepEqual(sub2.lines, ['inj/1|2|0|from host']);
     });
 
     it(`[${tag === 'v5' ? 'v5 MQTT-3.3.1-5' : '3.1.1 MQTT-3.3.1-5'}] [${tag === 'v5' ? 'v5 MQTT-3.3.1-9' : '3.1.1 MQTT-3.3.1-8'}] [${tag === 'v5' ? 'v5 MQTT-3.3.1-6' : '3.1.1 MQTT-3.3.1-10'}] retained: stored, sent with RETAIN=1 to a new subscriber, cleared by an empty retained publish (${tag})`, async () => {
       await procs.run('mosquitto_pub', [...common(), ...ver, '-t', `keep/${tag}`, '-m', 'kept', '-q', '1', '-r']);
-      assert.equal(broker.retained(`keep/${tag}`)?.payload.toString(), 'kept');
+      assert.equal(ours.broker.retained(`keep/${tag}`)?.payload.toString(), 'kept');
       const lines = await procs.run('mosquitto_sub', [...common(), ...ver, '-t', `keep/${tag}`, '-q', '1', '-F', FORMAT, '-C', '1', '-W', '5']);
       assert.deepEqual(lines, [`keep/${tag}|1|1|kept`]);
       await procs.run('mosquitto_pub', [...common(), ...ver, '-t', `keep/${tag}`, '-n', '-q', '1', '-r']);
-      assert.equal(broker.retained(`keep/${tag}`), undefined);
+      assert.equal(ours.broker.retained(`keep/${tag}`), undefined);
       // With nothing retained, --retained-only ends at the timeout with nothing printed.
       const none = procs.spawn('mosquitto_sub', [...common(), ...ver, '-t', `keep/${tag}`, '-F', FORMAT, '-C', '1', '-W', '1', '--retained-only']);
       await none.finished();
@@ -92,19 +83,19 @@ describeWithTools('broker interop: mosquitto_pub / mosquitto_sub / mosquitto_rr'
     });
 
     it(`[${tag} MQTT-3.1.2-8] [${tag === 'v5' ? 'v5 MQTT-3.1.2-10' : '3.1.1 MQTT-3.14.4-3'}] publishes the will of a killed mosquitto_sub, not of one that disconnected (${tag})`, async () => {
-      const watchReady = subscribed(broker, `watch-${tag}`);
+      const watchReady = subscribed(ours.broker, `watch-${tag}`);
       const watch = procs.spawn('mosquitto_sub', [...common(), ...ver, '-i', `watch-${tag}`, '-t', 'will/#', '-q', '1', '-F', FORMAT, '-C', '1', '-W', '10']);
       await watchReady;
       // A clean exit (-C 1 after one message) sends DISCONNECT: its will is discarded.
-      const politeReady = subscribed(broker, `polite-${tag}`);
+      const politeReady = subscribed(ours.broker, `polite-${tag}`);
       const polite = procs.spawn('mosquitto_sub', [...common(), ...ver, '-i', `polite-${tag}`, '-t', 'poke', '-C', '1', '-W', '10',
         '--will-topic', 'will/polite', '--will-payload', 'should not appear']);
       await politeReady;
-      const politeGone = nextEvent(broker, 'clientDisconnect');
+      const politeGone = nextEvent(ours.broker, 'clientDisconnect');
       await procs.run('mosquitto_pub', [...common(), ...ver, '-t', 'poke', '-m', 'bye']);
       await polite.finished();
       assert.equal((await politeGone)[1].origin, 'client');
-      const doomedReady = subscribed(broker, `doomed-${tag}`);
+      const doomedReady = subscribed(ours.broker, `doomed-${tag}`);
       const doomed = procs.spawn('mosquitto_sub', [...common(), ...ver, '-i', `doomed-${tag}`, '-t', 'nothing', '-k', '60',
         '--will-topic', 'will/doomed', '--will-payload', 'gone', '--will-qos', '1']);
       await doomedReady;
@@ -116,11 +107,11 @@ describeWithTools('broker interop: mosquitto_pub / mosquitto_sub / mosquitto_rr'
     it(`[${tag === 'v5' ? 'v5 MQTT-3.1.2-5' : '3.1.1 MQTT-3.1.2-5'}] [${tag === 'v5' ? 'v5 MQTT-3.2.2-3' : '3.1.1 MQTT-3.2.2-2'}] [${tag} MQTT-4.6.0-6] a persistent mosquitto_sub session gets the QoS 1 messages published while it was away (${tag})`, async () => {
       const id = `persist-${tag}`;
       const session = v === '5' ? ['-c', '-x', '300'] : ['-c'];
-      const first = subscribed(broker, id);
+      const first = subscribed(ours.broker, id);
       const sub = procs.spawn('mosquitto_sub', [...common(), ...ver, '-i', id, ...session, '-t', 'away/#', '-q', '1', '-F', FORMAT]);
       await first;
       await sub.kill();
-      assert.equal(broker.stats.sessions, 1, 'the session outlives the connection');
+      assert.equal(ours.broker.stats.sessions, 1, 'the session outlives the connection');
       // QoS 0 is not queued for an offline client; published first, it would show up among the first four.
       await procs.run('mosquitto_pub', [...common(), ...ver, '-t', 'away/zero', '-m', 'dropped', '-q', '0']);
       for (let i = 0; i < 4; i++) await procs.run('mosquitto_pub', [...common(), ...ver, '-t', `away/${i}`, '-m', `q${i}`, '-q', '1']);
@@ -132,7 +123,7 @@ describeWithTools('broker interop: mosquitto_pub / mosquitto_sub / mosquitto_rr'
   }
 
   it('[v5 MQTT-3.3.2-17] [v5 MQTT-3.3.2-18] [v5 MQTT-3.3.2-20] [v5 MQTT-3.3.2-15] [v5 MQTT-3.3.2-16] [v5 MQTT-3.3.2-6] v5 properties from mosquitto_pub reach mosquitto_sub unaltered', async () => {
-    const ready = subscribed(broker, 'props');
+    const ready = subscribed(ours.broker, 'props');
     const sub = procs.spawn('mosquitto_sub', [...common(), '-V', '5', '-i', 'props', '-t', 'props/#', '-q', '1', '-F', V5_FORMAT, '-C', '1', '-W', '10']);
     await ready;
     await procs.run('mosquitto_pub', [...common(), '-V', '5', '-t', 'props/a', '-m', 'with props', '-q', '1',
@@ -150,7 +141,7 @@ describeWithTools('broker interop: mosquitto_pub / mosquitto_sub / mosquitto_rr'
   });
 
   it('mosquitto_pub -V 5 to a 3.1.1 mosquitto_sub: properties are not forwarded to a 3.1.1 client', async () => {
-    const ready = subscribed(broker, 'old');
+    const ready = subscribed(ours.broker, 'old');
     const sub = procs.spawn('mosquitto_sub', [...common(), '-V', 'mqttv311', '-i', 'old', '-t', 'mixed', '-q', '1', '-F', FORMAT, '-C', '1', '-W', '10']);
     await ready;
     await procs.run('mosquitto_pub', [...common(), '-V', '5', '-t', 'mixed', '-m', 'across versions', '-q', '1', '-D', 'publish', 'user-property', 'k', 'v']);
@@ -161,7 +152,7 @@ describeWithTools('broker interop: mosquitto_pub / mosquitto_sub / mosquitto_rr'
   describeWithTools('request / response', ['paho'], () => {
     for (const qos of [0, 1] as const) {
       it(`[v5 MQTT-3.3.2-15] [v5 MQTT-3.3.2-16] mosquitto_rr gets the paho responder's reply with its Correlation Data (QoS ${qos})`, async () => {
-        const { paho } = await Paho.connect(procs, { port, clientId: `responder${qos}`, version: 5, respond: true });
+        const { paho } = await Paho.connect(procs, { port: ours.port, clientId: `responder${qos}`, version: 5, respond: true });
         assert.deepEqual(await paho.subscribe('service/echo', 1), [1]);
         const out = await procs.run('mosquitto_rr', [...common(), '-V', '5', '-t', 'service/echo', '-e', `rr/reply/${qos}`, '-m', 'ping',
           '-q', String(qos), '-D', 'publish', 'correlation-data', `req-${qos}`, '-F', '%t|%D|%P|%p', '-W', '5']);

@@ -2,32 +2,22 @@
 // QoS 0/1/2 both ways, retained, will on a killed process, session resume with messages queued while
 // offline, shared subscriptions, v5 properties.
 import assert from 'node:assert/strict';
-import type { Broker } from '../../src/broker';
 import { nextEvent } from '../broker/helpers';
-import { describeWithTools, Paho, Procs, startBroker, untilAll, type PahoMessage } from './broker-tools';
+import { brokerPerTest, describeWithTools, Paho, untilAll, type PahoMessage } from './broker-tools';
 
 const brief = (m: PahoMessage): string => `${m.topic}|${m.qos}|${m.retain ? 1 : 0}|${m.payload}`;
 
 describeWithTools('broker interop: paho-mqtt (Python)', ['paho'], function () {
   this.timeout(20_000);
-  let broker: Broker;
-  let port: number;
-  const procs = new Procs();
-
-  beforeEach(async () => {
-    ({ broker, port } = await startBroker());
-  });
-  afterEach(async () => {
-    await procs.killAll();
-    await broker.close();
-  });
+  const ours = brokerPerTest();
+  const { procs } = ours;
 
   for (const version of [4, 5] as const) {
     const tag = version === 5 ? 'v5' : '3.1.1';
 
     it(`[${tag} MQTT-3.3.4-1] [${tag} MQTT-4.3.3-1] QoS 0, 1 and 2 both ways between two paho clients, in order (${tag})`, async () => {
-      const { paho: a } = await Paho.connect(procs, { port, clientId: `a-${tag}`, version });
-      const { paho: b } = await Paho.connect(procs, { port, clientId: `b-${tag}`, version });
+      const { paho: a } = await Paho.connect(procs, { port: ours.port, clientId: `a-${tag}`, version });
+      const { paho: b } = await Paho.connect(procs, { port: ours.port, clientId: `b-${tag}`, version });
       assert.deepEqual(await a.subscribe('x/a/#', 2), [2]);
       assert.deepEqual(await b.subscribe('x/b/#', 2), [2]);
       for (const qos of [0, 1, 2]) {
@@ -39,37 +29,37 @@ describeWithTools('broker interop: paho-mqtt (Python)', ['paho'], function () {
     });
 
     it(`[${tag} MQTT-3.3.1-5] [${tag === 'v5' ? 'v5 MQTT-3.3.1-9' : '3.1.1 MQTT-3.3.1-8'}] retained messages reach a later paho subscriber with RETAIN set (${tag})`, async () => {
-      const { paho: pub } = await Paho.connect(procs, { port, clientId: `rp-${tag}`, version });
+      const { paho: pub } = await Paho.connect(procs, { port: ours.port, clientId: `rp-${tag}`, version });
       await pub.publish(`ret/${tag}/a`, 'A', { qos: 1, retain: true });
       await pub.publish(`ret/${tag}/b`, 'B', { qos: 2, retain: true });
-      const { paho: sub } = await Paho.connect(procs, { port, clientId: `rs-${tag}`, version });
+      const { paho: sub } = await Paho.connect(procs, { port: ours.port, clientId: `rs-${tag}`, version });
       await sub.subscribe(`ret/${tag}/+`, 2);
       const got = (await sub.messagesUntil(2)).map(brief).sort();
       assert.deepEqual(got, [`ret/${tag}/a|1|1|A`, `ret/${tag}/b|2|1|B`]);
     });
 
     it(`[${tag} MQTT-3.1.2-8] the will of a killed paho process is published; a cleanly disconnected one's is not (${tag})`, async () => {
-      const { paho: watch } = await Paho.connect(procs, { port, clientId: `watch-${tag}`, version });
+      const { paho: watch } = await Paho.connect(procs, { port: ours.port, clientId: `watch-${tag}`, version });
       await watch.subscribe('will/#', 1);
-      const { paho: polite } = await Paho.connect(procs, { port, clientId: `polite-${tag}`, version, will: { topic: 'will/polite', payload: 'no' } });
+      const { paho: polite } = await Paho.connect(procs, { port: ours.port, clientId: `polite-${tag}`, version, will: { topic: 'will/polite', payload: 'no' } });
       await polite.disconnect();
-      const { paho: doomed } = await Paho.connect(procs, { port, clientId: `doomed-${tag}`, version, will: { topic: 'will/doomed', payload: 'gone', qos: 1, retain: true } });
-      const gone = nextEvent(broker, 'clientDisconnect');
+      const { paho: doomed } = await Paho.connect(procs, { port: ours.port, clientId: `doomed-${tag}`, version, will: { topic: 'will/doomed', payload: 'gone', qos: 1, retain: true } });
+      const gone = nextEvent(ours.broker, 'clientDisconnect');
       await doomed.proc.kill();
       assert.equal((await gone)[1].origin, 'network');
       assert.deepEqual((await watch.messagesUntil(1)).map(brief), ['will/doomed|1|0|gone']);
-      assert.equal(broker.retained('will/doomed')?.payload.toString(), 'gone', 'Will Retain keeps it');
+      assert.equal(ours.broker.retained('will/doomed')?.payload.toString(), 'gone', 'Will Retain keeps it');
     });
 
     it(`[${tag === 'v5' ? 'v5 MQTT-3.1.2-5' : '3.1.1 MQTT-3.1.2-5'}] [${tag === 'v5' ? 'v5 MQTT-3.2.2-3' : '3.1.1 MQTT-3.2.2-2'}] [${tag === 'v5' ? 'v5 MQTT-3.1.2-23' : '3.1.1 MQTT-3.1.2-4'}] a paho persistent session resumes with the QoS 1 and 2 messages queued while it was offline (${tag})`, async () => {
-      const config = { port, clientId: `resume-${tag}`, version, clean: false, sessionExpiry: 300 } as const;
+      const config = { port: ours.port, clientId: `resume-${tag}`, version, clean: false, sessionExpiry: 300 } as const;
       const first = await Paho.connect(procs, config);
       assert.equal(first.sessionPresent, false);
       await first.paho.subscribe('queue/#', 2);
-      const gone = nextEvent(broker, 'clientDisconnect');
+      const gone = nextEvent(ours.broker, 'clientDisconnect');
       await first.paho.proc.kill();
       await gone;
-      const { paho: pub } = await Paho.connect(procs, { port, clientId: `qpub-${tag}`, version });
+      const { paho: pub } = await Paho.connect(procs, { port: ours.port, clientId: `qpub-${tag}`, version });
       for (let i = 0; i < 6; i++) await pub.publish(`queue/${i}`, `m${i}`, { qos: i % 2 === 0 ? 1 : 2 });
       await pub.publish('queue/zero', 'not queued', { qos: 0 });
       const again = await Paho.connect(procs, config);
@@ -86,13 +76,13 @@ describeWithTools('broker interop: paho-mqtt (Python)', ['paho'], function () {
     });
 
     it(`${tag === 'v5' ? '[v5 MQTT-4.8.2-1] [v5 MQTT-4.8.2-2] [v5 MQTT-4.8.2-3] ' : ''}two paho subscribers in a $share group: each message goes to exactly one, at that member's granted QoS (${tag}${tag === 'v5' ? '' : ': honoured for 3.1.1 too, as Mosquitto does'})`, async () => {
-      const { paho: one } = await Paho.connect(procs, { port, clientId: `share1-${tag}`, version });
-      const { paho: two } = await Paho.connect(procs, { port, clientId: `share2-${tag}`, version });
-      const { paho: plain } = await Paho.connect(procs, { port, clientId: `plain-${tag}`, version });
+      const { paho: one } = await Paho.connect(procs, { port: ours.port, clientId: `share1-${tag}`, version });
+      const { paho: two } = await Paho.connect(procs, { port: ours.port, clientId: `share2-${tag}`, version });
+      const { paho: plain } = await Paho.connect(procs, { port: ours.port, clientId: `plain-${tag}`, version });
       assert.deepEqual(await one.subscribe('$share/workers/jobs/#', 1), [1]);
       assert.deepEqual(await two.subscribe('$share/workers/jobs/#', 2), [2]);
       await plain.subscribe('jobs/#', 1);
-      const { paho: pub } = await Paho.connect(procs, { port, clientId: `jobs-${tag}`, version });
+      const { paho: pub } = await Paho.connect(procs, { port: ours.port, clientId: `jobs-${tag}`, version });
       const count = 20;
       for (let i = 0; i < count; i++) await pub.publish(`jobs/${i}`, `job${i}`, { qos: 2 });
       await plain.messagesUntil(count); // a non-shared subscriber gets all of them
@@ -109,9 +99,9 @@ describeWithTools('broker interop: paho-mqtt (Python)', ['paho'], function () {
   }
 
   it('[v5 MQTT-3.3.2-17] [v5 MQTT-3.3.2-18] [v5 MQTT-3.3.2-20] v5 user properties (in order, repeated names) and content type round trip between paho clients', async () => {
-    const { paho: sub } = await Paho.connect(procs, { port, clientId: 'psub', version: 5 });
+    const { paho: sub } = await Paho.connect(procs, { port: ours.port, clientId: 'psub', version: 5 });
     await sub.subscribe('props/#', 1);
-    const { paho: pub } = await Paho.connect(procs, { port, clientId: 'ppub', version: 5 });
+    const { paho: pub } = await Paho.connect(procs, { port: ours.port, clientId: 'ppub', version: 5 });
     const userProperties: Array<[string, string]> = [['b', '2'], ['a', '1'], ['b', '3'], ['ünï', 'cödé']];
     await pub.publish('props/x', '{"v":1}', { qos: 1, userProperties, contentType: 'application/json' });
     const [m] = await sub.messagesUntil(1);

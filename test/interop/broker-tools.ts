@@ -332,3 +332,39 @@ export async function startBroker(options: BrokerSetup = {}): Promise<{ broker: 
   const listener = await broker.listen({ port: 0, host: '127.0.0.1' });
   return { broker, port: listener.address()!.port };
 }
+
+/** What brokerPerTest() gives the tests of a suite. */
+export interface BrokerPerTest {
+  /** The current test's broker. */
+  readonly broker: Broker;
+  readonly port: number;
+  /** The child processes the tests start: all killed after each test. */
+  readonly procs: Procs;
+}
+
+/**
+ * Registers the hooks of a suite whose tests each get a fresh broker of ours (startBroker) and start tools
+ * as child processes: beforeEach starts the broker; afterEach kills every child, then closes the broker.
+ */
+export function brokerPerTest(options: BrokerSetup = {}): BrokerPerTest {
+  const procs = new Procs();
+  let current: { broker: Broker; port: number } | undefined;
+  beforeEach(async () => {
+    current = await startBroker(options);
+  });
+  afterEach(async () => {
+    await procs.killAll();
+    await current?.broker.close();
+    current = undefined;
+  });
+  const started = (): { broker: Broker; port: number } => current ?? assert.fail('brokerPerTest: read the broker in tests and hooks');
+  return {
+    procs,
+    get broker() {
+      return started().broker;
+    },
+    get port() {
+      return started().port;
+    },
+  };
+}
