@@ -1,10 +1,12 @@
 // Debian's chromium for the browser tests, driven by playwright-core: where it is, the flags a root user on a
 // closed network needs, and a describe() that skips visibly without it (a failure under
 // MQTT_KIT_REQUIRE_INTEROP=1, as in CI).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -27,10 +29,17 @@ export function describeWithChromium(title: string, body: (this: Mocha.Suite) =>
   });
 }
 
-/** A headless browser with a fresh profile; close() also removes the profile. */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export interface Browser {
+  context: BrowserContext;
+  /** Closes the browser and removes its profile. */
+  close(): Promise<void>;
+}
+
+/** A headless browser with a fresh profile, its pages `viewport` big (default 1280 x 720). */
+export async function launchBrowser(options: { viewport?: { width: number; height: number } } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'mqtt-kit-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: FLAGS, headless: true, viewport: { width: 1280, height: 720 } });
+  const viewport = options.viewport ?? { width: 1280, height: 720 };
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: FLAGS, headless: true, viewport });
   return {
     context,
     async close() {
@@ -38,4 +47,14 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * For afterEach: when the test failed, a picture of every page the browser has open goes to
+ * test-artifacts/<name>-failure-<i>.png, to look at.
+ */
+export async function screenshotIfFailed(test: Mocha.Test | undefined, browser: Browser | undefined, name: string): Promise<void> {
+  if (test?.state !== 'failed' || !browser) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  for (const [i, page] of browser.context.pages().entries()) await page.screenshot({ path: join(ARTIFACTS, `${name}-failure-${i}.png`) });
 }

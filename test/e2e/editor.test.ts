@@ -7,11 +7,10 @@
 // Skipped with a visible message when /usr/bin/chromium is absent; under MQTT_KIT_REQUIRE_INTEROP=1 (CI)
 // that is a failure.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM, FLAGS, describeWithChromium } from './chromium';
+import type { Page } from 'playwright-core';
+import { describeWithChromium, launchBrowser, screenshotIfFailed, type Browser } from './chromium';
 import { Broker } from '../../src/broker';
 import { NodeRedProcess } from './node-red-process';
 
@@ -75,34 +74,28 @@ describeWithChromium('e2e: the editor in a browser', function () {
   let broker: Broker;
   let brokerPort: number;
   let nodeRed: NodeRedProcess;
-  let context: BrowserContext;
-  let profile: string;
+  let browser: Browser;
 
   before(async () => {
     broker = new Broker();
     const listener = await broker.listen({ port: 0, host: '127.0.0.1' });
     brokerPort = listener.address()!.port;
     nodeRed = await NodeRedProcess.start();
-    profile = mkdtempSync(join(tmpdir(), 'mqtt-kit-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: FLAGS, headless: true, viewport: { width: 1280, height: 720 } });
+    browser = await launchBrowser();
   });
 
   afterEach(async function () {
-    // A failed step leaves a picture of the editor to look at.
-    if (this.currentTest?.state !== 'failed' || !context) return;
-    mkdirSync(join(root, 'test-artifacts'), { recursive: true });
-    for (const [i, page] of context.pages().entries()) await page.screenshot({ path: join(root, 'test-artifacts', `e2e-failure-${i}.png`) });
+    await screenshotIfFailed(this.currentTest, browser, 'e2e');
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await nodeRed?.stop();
     await broker?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('drag in and out, configure a broker in its dialog, deploy, see "connected"', async () => {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     await page.goto(nodeRed.url);
     await page.locator('.red-ui-palette-node[data-palette-type="mqtt-in"]').waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('.red-ui-palette-node[data-palette-type="mqtt-in"] .red-ui-palette-label').innerText(), 'mqtt kit in');

@@ -5,18 +5,15 @@
 // Skipped with a message when chromium is absent (a failure under MQTT_KIT_REQUIRE_INTEROP=1).
 import assert from 'node:assert/strict';
 import { createDecipheriv, createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { verifyPassword } from '../../src/broker';
+import { describeWithChromium, launchBrowser, screenshotIfFailed, type Browser } from '../e2e/chromium';
 import { NodeRedProcess } from '../e2e/node-red-process';
 import { freePort } from '../free-port';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 const BROKER_ID = 'e2e0b40c00000001';
 const IN_ID = 'e2e0b40c00000002';
 const PASSWORD = 'correct-horse-e2e';
@@ -49,17 +46,10 @@ async function tab(page: Page, list: string, label: string): Promise<void> {
   await page.locator(`#${list} li a`, { hasText: label }).click();
 }
 
-const suite = existsSync(CHROMIUM) ? describe : describe.skip;
-if (!existsSync(CHROMIUM)) {
-  if (process.env.MQTT_KIT_REQUIRE_INTEROP === '1') throw new Error(`${CHROMIUM} not found and MQTT_KIT_REQUIRE_INTEROP=1`);
-  console.warn(`chromium not found at ${CHROMIUM}: skipping the embedded broker editor test`);
-}
-
-suite('embedded broker editor in a browser', function () {
+describeWithChromium('embedded broker editor in a browser', function () {
   this.timeout(120_000);
   let nodeRed: NodeRedProcess;
-  let context: BrowserContext;
-  let profile: string;
+  let browser: Browser;
   let port: number;
 
   before(async () => {
@@ -75,27 +65,20 @@ suite('embedded broker editor in a browser', function () {
       },
       { id: IN_ID, type: 'mqtt-in', z: 'e2etab', name: '', topic: 'e2e/#', qos: '1', datatype: 'auto-detect', broker: '', nl: false, rap: true, rh: 0, inputs: 0, x: 200, y: 220, wires: [[]] },
     ]);
-    profile = mkdtempSync(join(tmpdir(), 'mqtt-kit-eb-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: FLAGS, headless: true, viewport: { width: 1280, height: 800 } });
+    browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
   });
 
   afterEach(async function () {
-    // A failed step leaves a picture of the editor to look at.
-    if (this.currentTest?.state !== 'failed' || !context) return;
-    mkdirSync(join(__dirname, '..', '..', 'test-artifacts'), { recursive: true });
-    for (const [i, page] of context.pages().entries()) {
-      await page.screenshot({ path: join(__dirname, '..', '..', 'test-artifacts', `embedded-broker-editor-failure-${i}.png`) });
-    }
+    await screenshotIfFailed(this.currentTest, browser, 'embedded-broker-editor');
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await nodeRed?.stop();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('adds a user and an ACL, picks the embedded broker in a config node, deploys: only the hash is stored', async () => {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     await page.goto(nodeRed.url);
     await page.locator(`[id="${BROKER_ID}"]`).waitFor({ timeout: 30_000 });
 
