@@ -1,8 +1,9 @@
 // The client's outgoing messages: the offline/backlog queue, the QoS 1/2 in-flight table, the send quota
 // and what happens to each on send, ack, lost connection and reconnect. Effects go into the `fx` array
-// the session passes in; nothing here touches I/O.
+// the session passes in; nothing here touches I/O. The stored records and the PUBLISH built from them are
+// outgoing-messages.ts.
 import { PacketTooLargeError, type MqttError } from '../codec/errors';
-import type { AckProperties, PublishPacket, PublishProperties, QoS } from '../codec/types';
+import type { AckProperties, QoS } from '../codec/types';
 import type { OutgoingRecord, OutgoingStage } from '../store/types';
 import type { Effect, OutboundMessage, PublishResult } from './effects';
 import {
@@ -13,6 +14,7 @@ import { Fifo } from './fifo';
 import { SendQuota } from './flow-control';
 import type { Link, Wire } from './link';
 import { OutboundInflight, type AckOutcome } from './outbound';
+import { buildPublish, newRecord, pubrelRecord, queuedRecord, withStage } from './outgoing-messages';
 import type { PacketIdAllocator } from './packet-ids';
 import { ACK_ECHOES_ID, violation } from './violations';
 
@@ -43,9 +45,6 @@ export interface OutEntry<H> {
 
 const PUBLISHED: PublishResult = Object.freeze({ kind: 'published', reasonCode: 0 });
 const DROPPED_OFFLINE: PublishResult = Object.freeze({ kind: 'dropped', reason: 'offline' });
-const EMPTY = Buffer.alloc(0);
-/** Worst-case growth of a PUBLISH when a Topic Alias property is added (id, u16, property length). */
-const ALIAS_OVERHEAD = 4;
 
 export class Publisher<H> {
   private readonly inflight: OutboundInflight<OutEntry<H>>;
@@ -269,7 +268,7 @@ export class Publisher<H> {
     if (entry.qos > link.peerMaxQos) return this.drop(fx, entry, new QosNotSupportedError(entry.qos, link.peerMaxQos));
     if (r.retain && !link.retainAvailable) return this.drop(fx, entry, new RetainNotSupportedError());
     if (entry.qos === 0) {
-      const packet = this.build(link, entry, 0, now);
+      const packet = buildPublish(this.wire, link, r, 0, now);
       if (packet instanceof PacketTooLargeError) return this.drop(fx, entry, packet);
       this.wire.send(fx, packet, now);
       this.messages--;
@@ -279,8 +278,8 @@ export class Publisher<H> {
     }
     if (this.quota.available === 0 || this.ids.exhausted) return 'blocked';
     // Build (and size-check) before taking an id, so a refused message consumes none; any id has the
-    // same encoded size, and build() changes alias state only for a packet that will be sent.
-    const packet = this.build(link, entry, 0xffff, now);
+    // same encoded size, and buildPublish() changes alias state only for a packet that will be sent.
+    const packet = buildPublish(this.wire, link, r, 0xffff, now);
     if (packet instanceof PacketTooLargeError) return this.drop(fx, entry, packet);
     const id = this.ids.allocate()!;
     packet.packetId = id;
@@ -307,7 +306,7 @@ export class Publisher<H> {
   }
 
   private resendPublish(fx: Effect<H>[], link: Link, e: OutEntry<H>, now: number): void {
-    const packet = this.build(link, e, e.packetId, now);
+    const packet = buildPublish(this.wire, link, e.record, e.packetId, now);
     if (packet instanceof PacketTooLargeError) {
       // The server lowered its Maximum Packet Size since the first attempt: this message can never go.
       this.inflight.remove(e.packetId);
@@ -319,33 +318,6 @@ export class Publisher<H> {
     packet.dup = true; // [MQTT-3.3.1-1]
     e.onWire = true;
     this.wire.send(fx, packet, now, e.record.seq);
-  }
-
-  /** The PUBLISH for `entry` on `link`, or the error if it exceeds the server's Maximum Packet Size. */
-  private build(link: Link, entry: OutEntry<H>, packetId: number, now: number): PublishPacket | PacketTooLargeError {
-    const r = entry.record;
-    const packet: PublishPacket = { type: 'publish', topic: r.topic, payload: r.payload, qos: r.qos, retain: r.retain, dup: false };
-    if (packetId !== 0) packet.packetId = packetId;
-    if (link.version !== 5) return packet;
-    let properties = r.properties;
-    if (r.expiresAt !== undefined) {
-      properties = { ...properties, messageExpiryInterval: Math.max(1, Math.ceil((r.expiresAt - now) / 1000)) };
-    }
-    if (properties !== undefined) packet.properties = properties;
-    if (link.peerMaxPacketSize !== undefined) {
-      const size = this.wire.sizeOf(packet) + (link.aliasOut.maximum > 0 ? ALIAS_OVERHEAD : 0);
-      if (size > link.peerMaxPacketSize) {
-        return new PacketTooLargeError(`PUBLISH to "${r.topic}" is ${size} bytes, over the server's Maximum Packet Size of ${link.peerMaxPacketSize}`, 'MQTT-3.2.2-15');
-      }
-    }
-    if (link.aliasOut.maximum > 0) {
-      const choice = link.aliasOut.choose(r.topic);
-      if (choice.alias !== undefined) {
-        packet.topic = choice.topic;
-        packet.properties = { ...packet.properties, topicAlias: choice.alias };
-      }
-    }
-    return packet;
   }
 
   private settle(fx: Effect<H>[], outcome: AckOutcome<OutEntry<H>>, ack: 'puback' | 'pubrec' | 'pubcomp',
@@ -407,41 +379,4 @@ export class Publisher<H> {
 function resultOf(reasonCode: number, properties: AckProperties | undefined): PublishResult {
   if (reasonCode === 0 && properties === undefined) return PUBLISHED;
   return properties === undefined ? { kind: 'published', reasonCode } : { kind: 'published', reasonCode, properties };
-}
-
-function newRecord(seq: number, msg: OutboundMessage, now: number): OutgoingRecord {
-  const record: MutableRecord = {
-    seq, stage: 'queued', topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain,
-  };
-  let properties: PublishProperties | undefined = msg.properties;
-  if (properties?.topicAlias !== undefined) {
-    properties = { ...properties };
-    delete properties.topicAlias; // aliases are per connection and chosen by the session
-  }
-  if (properties !== undefined) record.properties = properties;
-  const expiry = properties?.messageExpiryInterval;
-  if (expiry !== undefined) record.expiresAt = now + expiry * 1000;
-  return record;
-}
-
-type MutableRecord = { -readonly [K in keyof OutgoingRecord]: OutgoingRecord[K] };
-
-/** The same record in another stage. Built field by field: an object spread here costs more than the rest of a QoS 1 cycle. */
-function withStage(r: OutgoingRecord, stage: OutgoingStage, packetId: number): OutgoingRecord {
-  const out: MutableRecord = { seq: r.seq, stage, packetId, topic: r.topic, payload: r.payload, qos: r.qos, retain: r.retain };
-  if (r.properties !== undefined) out.properties = r.properties;
-  if (r.expiresAt !== undefined) out.expiresAt = r.expiresAt;
-  return out;
-}
-
-/** After PUBREC the PUBLISH is never sent again [v5 MQTT-4.3.3-6]: keep only what PUBREL needs. */
-function pubrelRecord(r: OutgoingRecord, packetId: number): OutgoingRecord {
-  return { seq: r.seq, stage: 'pubrel', packetId, topic: r.topic, payload: EMPTY, qos: r.qos, retain: r.retain };
-}
-
-function queuedRecord(r: OutgoingRecord): OutgoingRecord {
-  const out: MutableRecord = { seq: r.seq, stage: 'queued', topic: r.topic, payload: r.payload, qos: r.qos, retain: r.retain };
-  if (r.properties !== undefined) out.properties = r.properties;
-  if (r.expiresAt !== undefined) out.expiresAt = r.expiresAt;
-  return out;
 }
