@@ -2,8 +2,8 @@
 // transport go framer -> decode -> session; the session's effects are applied in order (store writes
 // commit before the sends and deliveries that follow them, store-writer.ts); one timer serves the
 // session's deadlines (keepalive, CONNACK timeout, message expiry). Opening, ending and re-opening
-// transports (and the reconnect delay) is transport-lifecycle.ts; this file is the commands, the effects,
-// CONNACK and the status.
+// transports (and the reconnect delay) is transport-lifecycle.ts, the status users see is status-reporter.ts;
+// this file is the commands, the effects, CONNACK and the end of a connection.
 import { EventEmitter } from 'node:events';
 import { encodedSize, MqttError } from '../codec';
 import type { ConnackPacket, DisconnectPacket, QoS, SubackPacket, SubscribeProperties, Subscription, UnsubackPacket } from '../codec/types';
@@ -17,9 +17,10 @@ import { ClientClosedError, TransportError } from './errors';
 import { toPayload } from './messages';
 import type { ConnectionOptions } from './options';
 import { Qos2ResendGuard } from './resend-guard';
+import { StatusReporter } from './status-reporter';
 import { openStore } from './store-choice';
 import { StoreWriter } from './store-writer';
-import { TransportLifecycle, type StatusUpdate } from './transport-lifecycle';
+import { TransportLifecycle } from './transport-lifecycle';
 import type { Wire } from './wire';
 import type {
   ConnectionEvents,
@@ -31,7 +32,6 @@ import type {
 } from './types';
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
-const STATUS_THROTTLE_MS = 500;
 /** Characters of an error message sent as a DISCONNECT Reason String. */
 const MAX_REASON_STRING = 200;
 
@@ -53,9 +53,12 @@ export class Connection extends EventEmitter implements MqttConnection {
   private store: SessionStore | undefined;
   private readonly lifecycle: TransportLifecycle;
   private sessionTimer: NodeJS.Timeout | undefined;
-  private statusTimer: NodeJS.Timeout | undefined;
   private disposed = false;
-  private current: ConnectionStatus = { phase: 'idle', queued: 0 };
+  private readonly statusReporter = new StatusReporter({
+    queued: () => this.queued,
+    emit: (status) => this.emit('status', status),
+    disposed: () => this.disposed,
+  });
   private serverInfo: ServerInfo | undefined;
   private clientId: string;
   private readonly storeWriter: StoreWriter<Handle>;
@@ -63,8 +66,6 @@ export class Connection extends EventEmitter implements MqttConnection {
   private readonly effects: EffectQueue<Handle, Wire | undefined>;
   /** The QoS 0 PUBLISH just before the next 'complete' effect was dropped with its ended transport. */
   private qos0Unwritten = false;
-  /** The last store write failure, until a write succeeds again (shown in the status). */
-  private storeError: StoreWriteError | undefined;
   private droppedQos0 = 0;
   private readonly resendGuard = new Qos2ResendGuard();
 
@@ -88,7 +89,7 @@ export class Connection extends EventEmitter implements MqttConnection {
       now: this.now,
       enqueue: (fx) => this.enqueue(fx),
       warn: (w) => this.emit('warning', w),
-      health: (error) => this.setStoreHealth(error),
+      health: (error) => this.statusReporter.storeHealth(error),
       refuseIncoming: (error) => this.refuseIncoming(error),
     });
     this.effects = new EffectQueue<Handle, Wire | undefined>({
@@ -107,7 +108,7 @@ export class Connection extends EventEmitter implements MqttConnection {
         this.clearSessionTimer();
         this.enqueue(this.session.connectionLost(this.now()));
       },
-      status: (update) => this.setStatus(update),
+      status: (update) => this.statusReporter.set(update),
       warn: (w) => this.emit('warning', w),
       clientId: () => this.clientId,
       disposed: () => this.disposed,
@@ -119,7 +120,7 @@ export class Connection extends EventEmitter implements MqttConnection {
   }
 
   get status(): ConnectionStatus {
-    return { ...this.current, queued: this.queued };
+    return this.statusReporter.status;
   }
 
   get server(): ServerInfo | undefined {
@@ -174,11 +175,12 @@ export class Connection extends EventEmitter implements MqttConnection {
     const timeoutMs = options.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     const transport = this.lifecycle.stop();
     if (!transport) {
-      if (this.current.phase !== 'idle' && this.current.phase !== 'closed') this.setStatus({ phase: 'disconnected' });
+      const phase = this.statusReporter.phase;
+      if (phase !== 'idle' && phase !== 'closed') this.statusReporter.set({ phase: 'disconnected' });
       return;
     }
     const closed = this.lifecycle.closedWithin(transport, timeoutMs);
-    if (this.current.phase === 'connected') await this.sendCloseMessage(timeoutMs / 2);
+    if (this.statusReporter.phase === 'connected') await this.sendCloseMessage(timeoutMs / 2);
     if (!transport.closed) {
       this.lifecycle.endingOnPurpose();
       this.enqueue(this.session.disconnect({ resolve: () => undefined, reject: () => undefined }, {}, this.now()));
@@ -193,8 +195,8 @@ export class Connection extends EventEmitter implements MqttConnection {
     this.enqueue(this.session.shutdown(this.now()));
     await this.settled();
     this.clearSessionTimer();
-    if (this.statusTimer) clearTimeout(this.statusTimer);
-    this.setStatus({ phase: 'closed' });
+    this.statusReporter.stop();
+    this.statusReporter.set({ phase: 'closed' });
     const store = this.store ?? (await this.storeReady.catch(() => undefined));
     await store?.close().catch(() => undefined);
   }
@@ -216,7 +218,7 @@ export class Connection extends EventEmitter implements MqttConnection {
     return new Promise<T>((resolve, reject) => {
       const handle = commandHandle({ resolve, reject, map });
       this.enqueue(start(handle, this.now()));
-      this.noteQueueChange();
+      this.statusReporter.queueChanged();
     });
   }
 
@@ -280,7 +282,7 @@ export class Connection extends EventEmitter implements MqttConnection {
     // QoS 0 completes when written: wait for the transport's buffer to drain when it pushed back.
     if (result.kind === 'published' && this.wire) this.wire.afterFlush(() => handle.resolve(result));
     else handle.resolve(result);
-    this.noteQueueChange();
+    this.statusReporter.queueChanged();
   }
 
   private schedule(at: number): void {
@@ -298,7 +300,7 @@ export class Connection extends EventEmitter implements MqttConnection {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Store, CONNACK, the end of a connection, status
+  // Store, CONNACK, the end of a connection
   // ---------------------------------------------------------------------------------------------
 
   private async loadStore(deps: ConnectionDeps): Promise<SessionStore> {
@@ -325,13 +327,6 @@ export class Connection extends EventEmitter implements MqttConnection {
     this.lifecycle.closeWithError(error, disconnect);
   }
 
-  /** A store write failed (the error) or succeeded again (undefined): part of the status until then. */
-  private setStoreHealth(error: StoreWriteError | undefined): void {
-    this.storeError = error;
-    const { storeError: _previous, queued: _queued, ...update } = this.current;
-    this.setStatus(update);
-  }
-
   private onTimeout(reason: 'connect' | 'keepalive', silentMs: number): void {
     const text =
       reason === 'connect'
@@ -353,7 +348,7 @@ export class Connection extends EventEmitter implements MqttConnection {
     if (info.clientId !== this.clientId) this.clientId = info.clientId; // assigned by the server (v5)
     this.serverInfo = info;
     this.lifecycle.connected();
-    this.setStatus({ phase: 'connected' });
+    this.statusReporter.set({ phase: 'connected' });
     this.emit('connected', info);
     const birth = this.options.birth;
     if (birth) this.publish(birth).catch((err) => this.emit('warning', { code: 'protocol', message: `birth message not sent: ${String(err)}` }));
@@ -368,24 +363,6 @@ export class Connection extends EventEmitter implements MqttConnection {
       new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
     clearTimeout(timer);
-  }
-
-  private setStatus(update: StatusUpdate): void {
-    this.current = this.storeError ? { ...update, storeError: this.storeError, queued: this.queued } : { ...update, queued: this.queued };
-    this.emit('status', this.current);
-  }
-
-  /** While offline the queue depth is part of the status: report changes, at most every 500 ms. */
-  private noteQueueChange(): void {
-    if (this.current.phase === 'connected' || this.statusTimer) return;
-    this.statusTimer = setTimeout(() => {
-      this.statusTimer = undefined;
-      if (this.current.queued !== this.queued && !this.disposed) {
-        this.current = { ...this.current, queued: this.queued };
-        this.emit('status', this.current);
-      }
-    }, STATUS_THROTTLE_MS);
-    this.statusTimer.unref();
   }
 }
 
