@@ -24,11 +24,19 @@ async function dragOnce(page: Page, type: string, x: number, y: number): Promise
   await search.fill('');
   await search.pressSequentially('mqtt kit');
   const selector = `.red-ui-palette-node[data-palette-type="${type}"]`;
-  // The filter is applied after a short debounce: wait until the entry has moved onto the screen.
+  // The filter is applied after a short debounce and the palette then lays itself out again: wait until
+  // only our entries are shown and the wanted one has stood still on screen for a few frames, so the mouse
+  // does not go down on a neighbour that moved into its place.
   await page.waitForFunction(`(() => {
+    const shown = [...document.querySelectorAll('.red-ui-palette-node')].filter((e) => e.getBoundingClientRect().height > 0);
+    if (shown.some((e) => !(e.getAttribute('data-palette-type') || '').startsWith('mqtt-'))) return false;
     const r = document.querySelector('${selector}')?.getBoundingClientRect();
-    return !!r && r.height > 0 && r.bottom < window.innerHeight;
-  })()`);
+    if (!r || r.height === 0 || r.bottom >= window.innerHeight) return false;
+    const at = r.x + ',' + r.y;
+    const w = window;
+    if (w.__paletteAt !== at) { w.__paletteAt = at; w.__paletteSteady = 0; return false; }
+    return ++w.__paletteSteady >= 5;
+  })()`, undefined, { polling: 'raf' });
   const from = await page.locator(selector).boundingBox();
   const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
   assert.ok(from && chart);
@@ -39,21 +47,29 @@ async function dragOnce(page: Page, type: string, x: number, y: number): Promise
   await page.mouse.up();
 }
 
+/** How many nodes of `type` the editor has in its flows. */
+function countOfType(page: Page, type: string): Promise<number> {
+  return page.evaluate(`RED.nodes.filterNodes({ type: '${type}' }).length`) as Promise<number>;
+}
+
 /**
  * Drags a palette entry onto the workspace as a user does with the mouse, and waits for the new node. A
- * drag that the editor did not take (it was still settling after load) is repeated, at most three times.
+ * drag that the editor did not take (it was still settling after load) is repeated, at most three times;
+ * a drop that made a node of another type fails the test with that said, not later as a strange dialog.
  */
 async function dragFromPalette(page: Page, type: string, x: number, y: number): Promise<void> {
   const before = await page.locator(NODES).count();
+  const ofTypeBefore = await countOfType(page, type);
   for (let attempt = 1; ; attempt++) {
     await dragOnce(page, type, x, y);
     try {
       await page.waitForFunction(`document.querySelectorAll('${NODES}').length > ${before}`, undefined, { timeout: 3000 });
-      return;
+      break;
     } catch (err) {
       if (attempt === 3) throw err;
     }
   }
+  assert.equal(await countOfType(page, type), ofTypeBefore + 1, `the drop made a ${type} node`);
 }
 
 /** Done in the node dialog, then wait until the tray has gone (a drag during its animation is lost). */
