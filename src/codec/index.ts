@@ -18,3 +18,5 @@ export {
   type ReasonCodeDef, type ReasonCodePacket,
 } from './reason-codes';
 export { MAX_VARINT } from './varint';
+export { isUtf8 } from './utf8';
+export { pairsToObject, type UserPropertiesObject } from './user-properties';

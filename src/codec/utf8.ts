@@ -2,6 +2,7 @@
 // ill-formed UTF-8 (including encoded surrogates and overlong forms) and U+0000. U+FEFF is an ordinary
 // character here: it is decoded and kept like any other [MQTT-1.5.4-3]. Control characters and
 // non-characters are only "SHOULD NOT"s; they pass and are left to the application.
+import * as nodeBuffer from 'node:buffer';
 import { MalformedPacketError, ProtocolError } from './errors';
 import { sid } from './spec';
 import type { ProtocolVersion } from './types';
@@ -128,5 +129,23 @@ function topicNameLengthSlow(s: string, v: ProtocolVersion): number {
 export function checkNoWildcards(topic: string, v: ProtocolVersion): void {
   if (topic.includes('+') || topic.includes('#')) {
     throw new ProtocolError(`Topic Name "${topic}" contains a wildcard character`, sid(v, 'MQTT-3.3.2-2', 'MQTT-3.3.2-2'));
+  }
+}
+
+// buffer.isUtf8 exists from Node 18.14; the fatal TextDecoder gives the same answer on older 18.x.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const nodeIsUtf8 = (nodeBuffer as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8;
+
+/**
+ * True when `bytes` is well-formed UTF-8 text. This is the payload question (is it text?), not the MQTT
+ * string rule: U+0000 is allowed here, as in any text a publisher may send.
+ */
+export function isUtf8(bytes: Uint8Array): boolean {
+  if (nodeIsUtf8) return nodeIsUtf8(bytes);
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
   }
 }

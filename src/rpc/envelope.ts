@@ -6,20 +6,10 @@
 //              ["payloadEncoding": "base64"], ["contentType": "..."], ["userProperties": { "k": "v" | ["v1","v2"] }] }
 //   reply:   { "correlationData": "<base64>", "payload": "...", [same optional fields],
 //              ["error": { "message": "...", ["code": "..."] }] }
-import * as nodeBuffer from 'node:buffer';
-import type { UserProperties } from '../codec/types';
+import { isUtf8, pairsToObject, type UserProperties } from '../codec';
 import { topicNameProblem } from '../topic/validate';
 import type { RemoteError, RpcMessageMeta } from './types';
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-const isUtf8: (b: Buffer) => boolean = (nodeBuffer as { isUtf8?: (b: Buffer) => boolean }).isUtf8 ?? ((b) => {
-  try {
-    strictUtf8.decode(b);
-    return true;
-  } catch {
-    return false;
-  }
-});
 
 export interface EnvelopeBody extends RpcMessageMeta {
   payload: Buffer;
@@ -46,7 +36,7 @@ function bodyJson(body: EnvelopeBody): Json {
     out.payloadEncoding = 'base64';
   }
   if (body.contentType) out.contentType = body.contentType;
-  if (body.userProperties?.length) out.userProperties = pairsToJson(body.userProperties);
+  if (body.userProperties?.length) out.userProperties = pairsToObject(body.userProperties);
   return out;
 }
 
@@ -122,18 +112,6 @@ function readError(value: unknown): RemoteError | undefined {
   const e = value as Json;
   if (typeof e.message !== 'string') return undefined;
   return typeof e.code === 'string' ? { message: e.message, code: e.code } : { message: e.message };
-}
-
-/** Pairs -> { name: value | [values] } (a repeated name keeps every value, in order). */
-export function pairsToJson(pairs: UserProperties): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of pairs) {
-    const seen = out[name];
-    if (seen === undefined) out[name] = value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else out[name] = [seen, value];
-  }
-  return out;
 }
 
 function jsonToPairs(value: unknown): UserProperties | undefined {

@@ -4,18 +4,7 @@
 // string as UTF-8, null/undefined as "", objects and arrays as JSON, numbers/booleans/bigints as text.
 // Incoming (bytes -> msg.payload) follows the mqtt-in "Output" setting; auto-detect honours the v5
 // content type and payload format indicator before it sniffs the bytes.
-import * as nodeBuffer from 'node:buffer';
-
-// buffer.isUtf8 exists from Node 18.14; the fatal TextDecoder gives the same answer on older 18.x.
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-const isUtf8: (b: Buffer) => boolean = (nodeBuffer as { isUtf8?: (b: Buffer) => boolean }).isUtf8 ?? ((b) => {
-  try {
-    strictUtf8.decode(b);
-    return true;
-  } catch {
-    return false;
-  }
-});
+import { isUtf8 } from '../../codec';
 
 /** Outgoing payload bytes. The caller checks that msg has a payload property at all. */
 export function payloadBytes(payload: unknown): Buffer {

@@ -1,21 +1,8 @@
-// MQTT 5 user properties at the msg boundary. On the wire (and in every layer below the nodes) they are
-// ordered name/value pairs whose names may repeat; in a Node-RED msg they are a plain object, the shape
-// core's nodes use, where a repeated name becomes an array of its values in wire order.
-import type { UserProperties } from '../../codec/types';
+// MQTT 5 user properties at the msg boundary: wire pairs <-> the msg's plain object (pairsToObject lives
+// in the codec, which the rpc envelope shares), and how a node's configured properties merge with a msg's.
+import { pairsToObject, type UserProperties, type UserPropertiesObject } from '../../codec';
 
-export type UserPropertiesObject = Record<string, string | string[]>;
-
-/** Wire pairs -> msg object. A name seen twice becomes an array, so no value is lost. */
-export function pairsToObject(pairs: UserProperties): UserPropertiesObject {
-  const out: UserPropertiesObject = {};
-  for (const [name, value] of pairs) {
-    const seen = out[name];
-    if (seen === undefined) out[name] = value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else out[name] = [seen, value];
-  }
-  return out;
-}
+export { pairsToObject, type UserPropertiesObject };
 
 /** A user property value from a flow as text: strings as they are, anything else as JSON (core #4900). */
 function valueText(value: unknown): string {
