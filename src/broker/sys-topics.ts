@@ -6,6 +6,7 @@
 // subscription the ACL allows (e.g. `topic read $SYS/#`).
 
 import type { Broker } from './broker';
+import type { BrokerStats } from './core';
 
 export interface SysTopicsOptions {
   /** Seconds between updates. Default 10. */
@@ -14,15 +15,10 @@ export interface SysTopicsOptions {
   version: string;
 }
 
-interface Counters {
-  messagesIn: number;
-  messagesOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  packetsIn: number;
-  packetsOut: number;
+/** The running totals the loads are computed from; `connections` is BrokerStats.connectionsTotal. */
+type Counters = Pick<BrokerStats, 'messagesIn' | 'messagesOut' | 'bytesIn' | 'bytesOut' | 'packetsIn' | 'packetsOut'> & {
   connections: number;
-}
+};
 
 const WINDOWS = [['1min', 60], ['5min', 300], ['15min', 900]] as const;
 const LOADS = [
