@@ -35,6 +35,8 @@ export interface FilePersistenceOptions {
   onCompaction?: (phase: 'start' | 'end') => void;
   /** Write failures (disk full) and unreadable records skipped on restore. */
   onError?: (error: Error) => void;
+  /** After a write failure, the least time between two repairs of the log (RecordLogOptions). Default 1000 ms. */
+  repairDelayMs?: number;
 }
 
 type Staged = (() => Buffer) | null;
@@ -73,6 +75,7 @@ export class FilePersistence implements BrokerPersistence {
     const log = await RecordLog.open(join(options.directory, LOG_FILE), {
       fsync: options.fsync ?? 'batch', ...(options.compaction ? { compaction: options.compaction } : {}),
       ...(options.onCompaction ? { onCompaction: options.onCompaction } : {}),
+      ...(options.repairDelayMs !== undefined ? { repairDelayMs: options.repairDelayMs } : {}),
     });
     return new FilePersistence(log, options.onError ?? (() => undefined));
   }

@@ -13,6 +13,8 @@ export interface FileStoreOptions {
   compaction?: CompactionOptions | 'manual';
   limits?: StoreLimits;
   onCompaction?: (phase: 'start' | 'end') => void;
+  /** After an I/O error, the least time between two repairs of the file (RecordLogOptions). Default 1000 ms. */
+  repairDelayMs?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -35,6 +37,7 @@ export class FileStore implements SessionStore {
       fsync: options.fsync ?? 'batch',
       compaction: options.compaction ?? { minBytes: 256 * 1024 },
       onCompaction: options.onCompaction,
+      repairDelayMs: options.repairDelayMs,
     });
     const store = new FileStore(log, options.limits);
     for (const record of store.decodeAll()) store.track(record.seq, recordBytes(record));

@@ -5,7 +5,10 @@
 // write's promise resolves once the record is as durable as the fsync policy promises. Recovery replays
 // the valid records and cuts off a torn tail. Compaction rewrites the live state into a temporary file,
 // fsyncs it, renames it over the log and fsyncs the directory, so a crash at any point leaves either the
-// old complete log or the new complete one. Format: ./log-format.ts; design: docs/session.md.
+// old complete log or the new complete one. After an I/O error (disk full) the file may lag behind the
+// in-memory state or end in a partial record, so nothing more is appended to it: the next write first
+// repairs the log by rewriting the whole live state the way compaction does, at most once per
+// `repairDelayMs`, and writes fail until a repair succeeds. Format: ./log-format.ts; design: docs/session.md.
 import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -36,6 +39,8 @@ export interface RecordLogOptions {
   compaction?: CompactionOptions | 'manual';
   /** Observes compaction progress (tests and logging). */
   onCompaction?: (phase: 'start' | 'end') => void;
+  /** After an I/O error, the least time between two attempts to repair the file. Default 1000 ms. */
+  repairDelayMs?: number;
 }
 
 export interface RecordLogStats {
@@ -45,6 +50,8 @@ export interface RecordLogStats {
   records: number;
   fsyncs: number;
   compactions: number;
+  /** Times the file was rewritten from the live state after an I/O error. */
+  repairs: number;
   /** Bytes cut off the end of the file when it was opened (a torn or corrupt tail). */
   discardedBytes: number;
 }
@@ -57,7 +64,7 @@ export class LogFormatError extends Error {
   }
 }
 
-/** The log was closed, or an earlier I/O error made its on-disk state uncertain. */
+/** The log was closed, or a write failed: an I/O error, or an earlier one not repaired yet. */
 export class LogUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -86,14 +93,19 @@ export class RecordLog {
   private running = false;
   private compactWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private idleWaiters: Array<() => void> = [];
+  /** The I/O error that stopped appends; cleared by a successful repair. */
   private failure: Error | undefined;
+  /** Date.now() before which no repair is tried (failing writes do not hammer a full disk). */
+  private repairAt = 0;
+  private readonly repairDelayMs: number;
   private closed = false;
-  private readonly counters = { records: 0, fsyncs: 0, compactions: 0, discardedBytes: 0 };
+  private readonly counters = { records: 0, fsyncs: 0, compactions: 0, repairs: 0, discardedBytes: 0 };
 
   private constructor(readonly path: string, options: RecordLogOptions) {
     this.policy = options.fsync ?? 'batch';
     this.compaction = options.compaction === 'manual' ? undefined : { ...DEFAULT_COMPACTION, ...options.compaction };
     this.onCompaction = options.onCompaction;
+    this.repairDelayMs = options.repairDelayMs ?? 1000;
   }
 
   /** Opens (creating if needed) and recovers the log at `path`. */
@@ -128,13 +140,17 @@ export class RecordLog {
     return { fileBytes: this.size, liveBytes: this.liveBytes, keys: this.map.size, ...this.counters };
   }
 
-  /** Stores `value` under `key`. The value is copied; reads see it at once, the promise says durable. */
+  /**
+   * Stores `value` under `key`. The value is copied; reads see it at once, the promise says durable. A
+   * rejected write stays in the live state, so a later repair may still make it durable: a caller that
+   * gives up on it deletes the key (as the session does for a message it failed).
+   */
   put(key: string, value: Uint8Array): Promise<void> {
     return this.write([{ op: 'put', key, value }]);
   }
 
   delete(key: string): Promise<void> {
-    if (!this.map.has(key)) return this.failure || this.closed ? this.unavailable() : Promise.resolve();
+    if (!this.map.has(key)) return this.closed ? this.unavailable() : Promise.resolve();
     return this.write([{ op: 'delete', key }]);
   }
 
@@ -144,7 +160,7 @@ export class RecordLog {
 
   /** Applies `ops` as one atomic record: after a crash either all of them are present or none. */
   write(ops: readonly LogOp[]): Promise<void> {
-    if (this.failure || this.closed) return this.unavailable();
+    if (this.closed) return this.unavailable();
     if (ops.length === 0) return Promise.resolve();
     let encoded: ReturnType<typeof encodeRecord>;
     try {
@@ -164,9 +180,12 @@ export class RecordLog {
     });
   }
 
-  /** Rewrites the log to hold only live records. Resolves when the new file is in place and durable. */
+  /**
+   * Rewrites the log to hold only live records. Resolves when the new file is in place and durable. After
+   * an I/O error this is a repair, tried at once.
+   */
   compact(): Promise<void> {
-    if (this.failure || this.closed) return this.unavailable();
+    if (this.closed) return this.unavailable();
     return new Promise<void>((resolve, reject) => {
       this.compactWaiters.push({ resolve, reject });
       this.kick();
@@ -182,8 +201,7 @@ export class RecordLog {
   }
 
   private unavailable(): Promise<never> {
-    const reason = this.failure ? 'failed after an I/O error; reopen it to recover' : 'is closed';
-    return Promise.reject(new LogUnavailableError(`record log ${this.path} ${reason}`, { cause: this.failure }));
+    return Promise.reject(new LogUnavailableError(`record log ${this.path} is closed`));
   }
 
   private apply(op: DecodedOp): void {
@@ -240,8 +258,12 @@ export class RecordLog {
   private async run(): Promise<void> {
     try {
       while (this.pending.length > 0 || this.compactWaiters.length > 0) {
+        if (this.failure) {
+          await this.repair();
+          continue;
+        }
         if (this.pending.length > 0) await this.flush();
-        if (this.compactWaiters.length > 0 || this.compactionDue()) await this.runCompaction();
+        if (!this.failure && (this.compactWaiters.length > 0 || this.compactionDue())) await this.runCompaction();
       }
     } finally {
       this.running = false;
@@ -252,7 +274,6 @@ export class RecordLog {
   private async flush(): Promise<void> {
     const batch = this.policy === 'always' ? this.pending.splice(0, 1) : this.pending.splice(0);
     try {
-      if (this.failure) throw this.failure;
       const bufs = batch.map((w) => w.buf);
       const { bytesWritten } = await this.fh.writev(bufs, this.size);
       const total = bufs.reduce((n, b) => n + b.length, 0);
@@ -272,6 +293,7 @@ export class RecordLog {
 
   private fail(error: Error, batch: PendingWrite[]): void {
     this.failure ??= error;
+    this.repairAt = Date.now() + this.repairDelayMs;
     const wrapped = new LogUnavailableError(`record log ${this.path} write failed: ${error.message}`, { cause: error });
     for (const w of [...batch, ...this.pending.splice(0)]) w.reject(wrapped);
     for (const c of this.compactWaiters.splice(0)) c.reject(wrapped);
@@ -285,15 +307,10 @@ export class RecordLog {
   private async runCompaction(): Promise<void> {
     const waiters = this.compactWaiters.splice(0);
     try {
-      if (this.failure) throw this.failure;
       this.onCompaction?.('start');
-      // The snapshot is taken in one synchronous step so it never holds half of an atomic group. It may
-      // include records still waiting in `pending`; those are appended again after the rename, and
+      // It may include records still waiting in `pending`; those are appended again after the rename, and
       // replaying them over the snapshot is idempotent (the last write per key wins either way).
-      const size = await this.writeFileAtomically(snapshotChunks([...this.map]));
-      await this.fh.close();
-      this.fh = await open(this.path, 'r+');
-      this.size = size;
+      await this.rewrite();
       this.counters.compactions++;
       this.onCompaction?.('end');
     } catch (error) {
@@ -304,20 +321,73 @@ export class RecordLog {
     for (const w of waiters) w.resolve();
   }
 
+  /**
+   * After an I/O error: rewrites the live state (which includes every waiting write) into a fresh file and
+   * resolves the waiting writes and compactions, or rejects them when the repair is not due yet (an
+   * explicit compact() makes it due) or fails again. Writes that arrive meanwhile are appended afterwards.
+   */
+  private async repair(): Promise<void> {
+    const writes = this.pending.splice(0);
+    const compactions = this.compactWaiters.splice(0);
+    const waiters = [...writes, ...compactions];
+    const cause = this.failure!;
+    if (compactions.length === 0 && Date.now() < this.repairAt) {
+      const error = new LogUnavailableError(
+        `record log ${this.path} cannot write since an I/O error (${cause.message}); a repair is tried every ${this.repairDelayMs} ms`,
+        { cause },
+      );
+      for (const w of waiters) w.reject(error);
+      return;
+    }
+    try {
+      await this.rewrite();
+    } catch (error) {
+      this.repairAt = Date.now() + this.repairDelayMs;
+      const wrapped = new LogUnavailableError(
+        `record log ${this.path} could not be repaired after an I/O error (${cause.message}): ${(error as Error).message}`,
+        { cause: error },
+      );
+      for (const w of waiters) w.reject(wrapped);
+      return;
+    }
+    this.failure = undefined;
+    this.counters.repairs++;
+    for (const w of waiters) w.resolve();
+  }
+
+  /**
+   * Replaces the file with a snapshot of the live state, taken in one synchronous step so that it never
+   * holds half of an atomic group, and appends continue on the new file.
+   */
+  private async rewrite(): Promise<void> {
+    const size = await this.writeFileAtomically(snapshotChunks([...this.map]));
+    const replaced = this.fh;
+    this.fh = await open(this.path, 'r+');
+    this.size = size;
+    // The old handle is of a file that is no longer the log: an error closing it changes nothing.
+    await replaced.close().catch(() => undefined);
+  }
+
   /** temp file -> write -> fsync -> rename over the log -> fsync directory. Returns the file size. */
   private async writeFileAtomically(chunks: Iterable<Buffer>): Promise<number> {
     const tmp = this.tempPath();
     const fh = await open(tmp, 'w');
     let size = 0;
     try {
-      for (const chunk of chunks) {
-        await fh.write(chunk, 0, chunk.length, size);
-        size += chunk.length;
+      try {
+        for (const chunk of chunks) {
+          await fh.write(chunk, 0, chunk.length, size);
+          size += chunk.length;
+        }
+        await fh.sync();
+        this.counters.fsyncs++;
+      } finally {
+        await fh.close();
       }
-      await fh.sync();
-      this.counters.fsyncs++;
-    } finally {
-      await fh.close();
+    } catch (error) {
+      // A half-written copy would only take the space a full disk needs back.
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw error;
     }
     await rename(tmp, this.path);
     await fsyncDirectory(dirname(this.path));

@@ -9,6 +9,7 @@ import {
   FilePersistence, LOG_FILE, type BrokerMessage, type BrokerPersistence, type RestoredState, type SessionSnapshot,
 } from '../../src/broker';
 import { RecordLog } from '../../src/store/log';
+import { failNextAppend } from '../store/faults';
 import { TestClient, ack, closeBrokers, connected, makeBroker } from './helpers';
 
 const persistent = (clientId: string, expiry = 3600) => ({ clientId, clean: false, properties: { sessionExpiryInterval: expiry } });
@@ -124,6 +125,28 @@ describe('broker file persistence', () => {
     assert.equal(again.session('brief'), undefined);
     const fresh = TestClient.inMemory(again);
     assert.equal((await fresh.connect(persistent('brief'))).sessionPresent, false);
+  });
+
+  it('after a write fails (disk full) the log repairs itself: the re-sent message is acknowledged and survives a restart', async () => {
+    const errors: Error[] = [];
+    const p1 = await FilePersistence.open({ directory: dir, fsync: 'batch', repairDelayMs: 0, onError: (e) => errors.push(e) });
+    opened.push(p1);
+    const first = makeBroker({ persistence: p1 });
+    await first.start();
+    const c = await connected(first, persistent('writer'));
+    failNextAppend((p1 as unknown as { log: RecordLog }).log);
+    c.publish('state', 'on', { qos: 1, retain: true, packetId: 1 });
+    assert.equal((await c.next('disconnect')).reasonCode, 0x83, 'not acknowledged: the client keeps the message');
+    assert.match(errors[0]?.message ?? '', /ENOSPC/);
+    const again = await connected(first, persistent('writer'));
+    again.publish('state', 'on', { qos: 1, retain: true, packetId: 1, dup: true });
+    assert.equal((await again.next('puback')).packetId, 1);
+    assert.equal(p1.stats.repairs, 1);
+    await stop(first, p1);
+
+    const second = makeBroker({ persistence: await open() });
+    await second.start();
+    assert.equal(second.retained('state')?.payload.toString(), 'on');
   });
 
   it('does not store $SYS retained messages (they are regenerated)', async () => {

@@ -1,10 +1,15 @@
 // A failed store write is never silent (docs/session.md, "Store write failures"): the driver against a
-// scripted broker, with a memory store whose writes fail on demand (ENOSPC, as a full disk reports it).
+// scripted broker, with a memory store whose writes fail on demand (ENOSPC, as a full disk reports it),
+// and with the file store on a disk that fills up and frees again.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Connection } from '../../src/client/connection';
 import { normalizeOptions, type ConnectionOptionsInput } from '../../src/client/options';
 import { StoreWriteError } from '../../src/session';
-import { MemoryStore, type OutgoingRecord, type SessionStore, type StoredSession } from '../../src/store';
+import { FileStore, MemoryStore, type OutgoingRecord, type SessionStore, type StoredSession } from '../../src/store';
+import { failNextAppend } from '../store/faults';
 import { ScriptedBroker } from './helpers/peer';
 import { statusUntil, until, warnings } from './helpers/wait';
 
@@ -217,6 +222,41 @@ describe('client connection driver: store write failures', () => {
     assert.deepEqual(peer.received.map((p) => p.type), ['connect', 'puback'], 'the QoS 1 message before it is acknowledged; no PUBREC, no DISCONNECT');
     assert.deepEqual(got, ['x']);
     assert.ok((await statusUntil(c, (s) => s.phase === 'reconnecting')).error instanceof StoreWriteError);
+  });
+
+  it('the file store repairs itself after a full disk: the failed publish is gone for good, the next is stored and sent, the status clears', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mqkit-store-failures-'));
+    try {
+      const path = join(dir, 'c1.mqkit-session');
+      const store = await FileStore.open(path, { repairDelayMs: 0 });
+      const c = client(store);
+      c.open();
+      const peer = await broker.accept();
+      await statusUntil(c, (s) => s.phase === 'connected');
+      failNextAppend((store as unknown as { log: Parameters<typeof failNextAppend>[0] }).log);
+      await assert.rejects(c.publish({ topic: 'lost', payload: 'x', qos: 1 }), (e: Error) => e instanceof StoreWriteError && /ENOSPC/.test(e.message));
+      assert.match((await statusUntil(c, (s) => s.storeError !== undefined)).storeError!.message, /ENOSPC/);
+
+      // The session takes the failed record back (a delete), which is the write that repairs the file.
+      const kept = c.publish({ topic: 'kept', payload: 'y', qos: 1 });
+      const sent = await peer.next('publish');
+      assert.equal(sent.topic, 'kept');
+      assert.equal((await store.load()).outgoing.map((r) => r.topic).join(), 'kept', 'stored before it was sent');
+      peer.send({ type: 'puback', packetId: sent.packetId!, reasonCode: 0 });
+      await kept;
+      await statusUntil(c, (s) => s.storeError === undefined);
+      assert.equal(store.stats.repairs, 1);
+      await c.dispose();
+
+      const reopened = await FileStore.open(path);
+      try {
+        assert.deepEqual(await reopened.load(), { outgoing: [], incoming: [] }, 'after a restart neither message comes back');
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a failed removal fails nothing: the publish completes, a warning and the status say the store is failing', async () => {

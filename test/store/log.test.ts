@@ -1,13 +1,15 @@
-// The record log: format, recovery from torn and corrupt tails, fsync policies, compaction, atomic groups.
+// The record log: format, recovery from torn and corrupt tails, fsync policies, compaction, atomic groups,
+// repair after an I/O error.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { crc32, crc32Table } from '../../src/store/crc32';
 import { LogFormatError, LogUnavailableError, RecordLog, type RecordLogOptions } from '../../src/store/log';
 import { HEADER_SIZE } from '../../src/store/log-format';
+import { failNextAppend } from './faults';
 
 describe('store/crc32', () => {
   it('matches the standard check value and the native zlib.crc32 where present', () => {
@@ -193,6 +195,42 @@ describe('store/log RecordLog', () => {
     await assert.rejects(log.put('late', Buffer.from('x')), LogUnavailableError);
     await assert.rejects(log.compact(), LogUnavailableError);
     assert.equal((await openLog()).keyCount, 20);
+  });
+
+  it('after a failed append, writes fail until a repair rewrites the live state; appends then go on', async () => {
+    const log = await openLog('a.log', { repairDelayMs: 0 });
+    await log.put('a', Buffer.from('1'));
+    failNextAppend(log);
+    await assert.rejects(log.put('b', Buffer.from('2')), (e: Error) => e instanceof LogUnavailableError && /ENOSPC/.test(e.message));
+    // The repair cannot make its file while a directory stands in the way: it fails, and so does the write.
+    await mkdir(join(dir, 'a.log.compact'));
+    await assert.rejects(log.put('c', Buffer.from('3')), (e: Error) => e instanceof LogUnavailableError && /could not be repaired.*ENOSPC/.test(e.message));
+    assert.equal(log.stats.repairs, 0);
+    await rm(join(dir, 'a.log.compact'), { recursive: true });
+    await log.put('d', Buffer.from('4'));
+    assert.equal(log.stats.repairs, 1);
+    await log.delete('b'); // a caller that gave up on its failed write takes it back
+    await log.put('e', Buffer.from('5')); // appended to the repaired file
+    await log.close();
+    const again = await openLog();
+    assert.deepEqual(contents(again), { a: '1', c: '3', d: '4', e: '5' });
+    assert.equal(again.stats.discardedBytes, 0, 'the torn record went with the old file');
+  });
+
+  it('tries a repair at most once per repairDelayMs; compact() repairs at once', async () => {
+    const log = await openLog('a.log', { repairDelayMs: 60_000 });
+    await log.put('a', Buffer.from('1'));
+    failNextAppend(log);
+    await assert.rejects(log.put('b', Buffer.from('2')), /ENOSPC/);
+    await assert.rejects(log.put('c', Buffer.from('3')), (e: Error) => /a repair is tried every 60000 ms/.test(e.message) && /ENOSPC/.test(e.message));
+    await assert.rejects(log.clear(), /a repair is tried every 60000 ms/);
+    assert.equal(log.stats.repairs, 0);
+    await log.compact();
+    assert.equal(log.stats.repairs, 1);
+    await log.put('d', Buffer.from('4'));
+    await log.close();
+    // Rejected writes stayed in the live state (here: the clear), and the repair made that state durable.
+    assert.deepEqual(contents(await openLog()), { d: '4' });
   });
 
   it('rejects keys longer than 65535 bytes', async () => {
