@@ -78,7 +78,9 @@ export class BrokerCore {
   route(message: BrokerMessage, from: ClientInfo | null): number {
     this.stats.messagesIn++;
     if (message.retain) this.storeRetained(message);
-    const deliveries = this.router.route(message.topic, message.publisherId);
+    const allowed = this.hooks.authorizeDelivery;
+    const deliveries = this.router.route(message.topic, message.publisherId,
+      allowed && ((session: BrokerSession) => allowed(session, message)));
     if (deliveries.length > 0) {
       const cache = FrameCache.for(message, this);
       for (let i = 0; i < deliveries.length; i++) {

@@ -201,7 +201,8 @@ export function redistributeShared(core: BrokerCore, session: BrokerSession): vo
 }
 
 function handOver(core: BrokerCore, from: BrokerSession, entry: OutboundEntry): boolean {
-  const member = entry.shared!.pickOnline(from);
+  const allowed = core.hooks.authorizeDelivery;
+  const member = entry.shared!.pickOnline(from, allowed && ((session: BrokerSession) => allowed(session, entry.message)));
   if (!member) return false;
   if (from.expiryInterval > 0) core.persistence?.outboundRemoved(from.clientId, entry);
   deliver(core, member.target, entry.message, {

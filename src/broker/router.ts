@@ -51,13 +51,17 @@ export class SharedGroup<T extends RouteTarget> {
 
   constructor(readonly group: string, readonly topicFilter: string) {}
 
-  /** Next member in round-robin order, preferring online ones; undefined when the group is empty. */
-  pick(): Member<T> | undefined {
+  /**
+   * Next member in round-robin order, preferring online ones; undefined when the group is empty or no
+   * member `accepts` the copy (a member the ACL does not let read this message is passed over).
+   */
+  pick(accepts?: (target: T) => boolean): Member<T> | undefined {
     const n = this.members.length;
     let fallback: Member<T> | undefined;
     for (let i = 0; i < n; i++) {
       const index = (this.cursor + i) % n;
       const member = this.members[index]!;
+      if (accepts && !accepts(member.target)) continue;
       if (member.target.online) {
         this.cursor = (index + 1) % n;
         return member;
@@ -68,13 +72,13 @@ export class SharedGroup<T extends RouteTarget> {
     return fallback;
   }
 
-  /** Next online member other than `exclude` (for redistributing a leaving member's messages). */
-  pickOnline(exclude: T): Member<T> | undefined {
+  /** Next online member other than `exclude` that `accepts` the copy (for a leaving member's messages). */
+  pickOnline(exclude: T, accepts?: (target: T) => boolean): Member<T> | undefined {
     const n = this.members.length;
     for (let i = 0; i < n; i++) {
       const index = (this.cursor + i) % n;
       const member = this.members[index]!;
-      if (member.target !== exclude && member.target.online) {
+      if (member.target !== exclude && member.target.online && (!accepts || accepts(member.target))) {
         this.cursor = (index + 1) % n;
         return member;
       }
@@ -155,9 +159,11 @@ export class Router<T extends RouteTarget> {
   /**
    * Deliveries for a message published on topic by publisherId (null: broker-injected). No Local
    * subscriptions of the publisher are skipped [MQTT-3.8.3-3]; a client's overlapping ordinary
-   * subscriptions merge into one copy; each matching shared group contributes one copy to one member.
+   * subscriptions merge into one copy; each matching shared group contributes one copy to one member,
+   * chosen among those that `accepts` it (the ACL's read check; ordinary subscriptions are checked on
+   * delivery).
    */
-  route(topic: string, publisherId: string | null): Array<Delivery<T>> {
+  route(topic: string, publisherId: string | null, accepts?: (target: T) => boolean): Array<Delivery<T>> {
     let entries = this.matches.get(topic);
     if (!entries) {
       entries = this.trie.match(topic);
@@ -170,7 +176,7 @@ export class Router<T extends RouteTarget> {
     for (let i = 0; i < entries.length; i++) {
       const value = entries[i]!.value;
       if (value.kind === 'shared') {
-        const member = value.group.pick();
+        const member = value.group.pick(accepts);
         if (member) out.push(deliveryOf(member.target, member.record, value.group));
         continue;
       }

@@ -111,6 +111,22 @@ describe('broker/router', () => {
       assert.equal(router.sharedGroup('g', 'x')!.pickOnline(b)!.target, a);
     });
 
+    it('passes over members that do not accept the copy (ACL), online or not, also when handing over', () => {
+      const router = new Router<Target>();
+      const [a, b, c] = [new Target('a'), new Target('b'), new Target('c')];
+      for (const m of [a, b, c]) router.add(m, sub('$share/g/x', 1));
+      const notB = (t: Target) => t !== b;
+      assert.deepEqual([1, 2, 3, 4].map(() => router.route('x', null, notB)[0]!.target.clientId), ['a', 'c', 'a', 'c']);
+      c.online = false;
+      a.online = false;
+      assert.notEqual(router.route('x', null, notB)[0]!.target.clientId, 'b', 'an offline member that accepts, not b');
+      assert.deepEqual(router.route('x', null, () => false), [], 'nobody may read it: no copy');
+      a.online = true;
+      assert.equal(router.sharedGroup('g', 'x')!.pickOnline(c, notB)!.target, a);
+      assert.equal(router.sharedGroup('g', 'x')!.pickOnline(a, notB), undefined, 'b is online but may not read it');
+      assert.equal(router.sharedGroup('g', 'x')!.pickOnline(a)!.target, b);
+    });
+
     it('gives separate copies to different groups and to a non-shared subscription of the same client', () => {
       const router = new Router<Target>();
       const a = new Target('a');

@@ -125,6 +125,35 @@ describe('broker security: users, anonymous, ACL, login guard', () => {
     await c.expectQuiet();
   });
 
+  it('ACL with a shared subscription: each copy goes to a member that may read it, and is dropped only when none may', async () => {
+    const acl = Acl.parse('user alice\ntopic read jobs/#\nuser bob\ntopic read jobs/public/#');
+    const { broker } = await secured({ users, acl });
+    const alice = remote(broker, 5, '192.0.2.21:1');
+    const bob = remote(broker, 5, '192.0.2.22:1');
+    await alice.connect({ clientId: 'alice', username: 'alice', password: Buffer.from('wonderland') });
+    await bob.connect({ clientId: 'bob', username: 'bob', password: Buffer.from('builder') });
+    assert.deepEqual((await alice.subscribe('$share/g/jobs/#', 1)).reasonCodes, [1]);
+    assert.deepEqual((await bob.subscribe('$share/g/jobs/#', 1)).reasonCodes, [1], 'granted, filtered per message');
+
+    for (let i = 0; i < 4; i++) await broker.publish({ topic: `jobs/secret/${i}`, payload: String(i), qos: 1 });
+    for (let i = 0; i < 4; i++) {
+      const got = await alice.next('publish');
+      assert.equal(got.topic, `jobs/secret/${i}`, 'bob may not read it: alice gets every one');
+      await ack(alice, got);
+    }
+    await bob.expectQuiet();
+
+    // Both may read these: the group still shares them out, one each.
+    await broker.publish({ topic: 'jobs/public/a', payload: 'a', qos: 1 });
+    await broker.publish({ topic: 'jobs/public/b', payload: 'b', qos: 1 });
+    const [toAlice, toBob] = [await alice.next('publish'), await bob.next('publish')];
+    assert.deepEqual([toAlice.topic, toBob.topic].sort(), ['jobs/public/a', 'jobs/public/b']);
+    await ack(alice, toAlice);
+    await ack(bob, toBob);
+    await alice.expectQuiet();
+    await bob.expectQuiet();
+  });
+
   it('ACL: messages queued for an offline session are checked against its owner, also for wills', async () => {
     const acl = Acl.parse('user alice\ntopic read a/#\ntopic write will/alice\nuser bob\ntopic write a/#\ntopic write b/#');
     const { broker } = await secured({ users, acl });
