@@ -10,7 +10,6 @@ import { isUtf8, pairsToObject, type UserProperties } from '../codec';
 import { topicNameProblem } from '../topic/validate';
 import type { RemoteError, RpcMessageMeta } from './types';
 
-
 export interface EnvelopeBody extends RpcMessageMeta {
   payload: Buffer;
   correlationData: Buffer;

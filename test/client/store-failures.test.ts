@@ -9,6 +9,7 @@ import { Connection } from '../../src/client/connection';
 import { normalizeOptions, type ConnectionOptionsInput } from '../../src/client/options';
 import { StoreWriteError } from '../../src/session';
 import { FileStore, MemoryStore, type OutgoingRecord, type SessionStore, type StoredSession } from '../../src/store';
+import type { RecordLog } from '../../src/store/log';
 import { failNextAppend } from '../store/faults';
 import { ScriptedBroker } from './helpers/peer';
 import { statusUntil, until, warnings } from './helpers/wait';
@@ -233,7 +234,7 @@ describe('client connection driver: store write failures', () => {
       c.open();
       const peer = await broker.accept();
       await statusUntil(c, (s) => s.phase === 'connected');
-      failNextAppend((store as unknown as { log: Parameters<typeof failNextAppend>[0] }).log);
+      failNextAppend((store as unknown as { log: RecordLog }).log);
       await assert.rejects(c.publish({ topic: 'lost', payload: 'x', qos: 1 }), (e: Error) => e instanceof StoreWriteError && /ENOSPC/.test(e.message));
       assert.match((await statusUntil(c, (s) => s.storeError !== undefined)).storeError!.message, /ENOSPC/);
 
